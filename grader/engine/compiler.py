@@ -1,0 +1,239 @@
+"""Compile a rule pack's counting clauses into durable-rules rule definitions ("probes").
+
+Each counting or pair clause becomes one durable-rules rule (a *probe*) whose single pattern is
+the clause's item condition joined with its scope. The engine reports every item (or pair) that
+matches each probe; counting and the boolean logic between clauses happen over those matches in
+:mod:`grader.grading.evaluate`. This module is pure data-to-data: it never touches the engine.
+
+How the durable-rules traps are avoided here (see ../shared/notes/durable-rules-field-notes.md):
+
+- every condition dict has exactly one key (the engine silently tests only the first key);
+- ``not`` is pushed down to the tests (De Morgan), and a negated test is true for an item that
+  lacks the field, so no pattern ever uses the engine's order-sensitive ``$not``;
+- ``contains`` on text is decided in Python beforehand and handed to the engine as a boolean
+  (the engine's ``$mt`` regexes have their own dialect, are anchored, and leak memory);
+- list membership (tags, criteria) becomes one boolean key per member;
+- dates are compared as ISO strings; types were checked when the pack loaded, so the engine's
+  type coercion (``"5" == 5``) can never matter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.models.pack import (
+    AllOf,
+    AnyOf,
+    Clause,
+    ClauseAll,
+    ClauseAny,
+    ClauseNot,
+    Cond,
+    CountClause,
+    NotOf,
+    PairClause,
+    RulePack,
+    Test,
+)
+
+#: Where each item field lives in an engine fact.
+FIELD_KEYS = {
+    "kind": "kind",
+    "pillar": "pillar",
+    "marking": "marking",
+    "source.document": "src_document",
+    "source.section": "src_section",
+    "source.list": "src_list",
+    "indicator.measure": "ind_measure",
+    "indicator.unit": "ind_unit",
+    "indicator.value": "ind_value",
+    "indicator.comparator": "ind_comparator",
+}
+LIST_PREFIX = {"criteria": "crit_", "tags": "tag_"}
+FACT_PREFIX = "f_"
+_OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+_COMPLEMENT = {"lt": "$gte", "lte": "$gt", "gt": "$lte", "gte": "$lt"}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One durable-rules rule: the items (or pairs) matching one clause for one criterion."""
+
+    key: str
+    patterns: tuple[tuple[str, Any], ...]  # (alias, expression) in order
+    tests: int
+
+    def definition(self) -> dict[str, Any]:
+        # `cap` delivers all of a rule's matches in one action call: ~3x faster than one by one.
+        return {"all": [{alias: expr} for alias, expr in self.patterns], "cap": 1_000_000}
+
+
+@dataclass
+class TextNeedles:
+    """Text searches decided in Python: (subject, name, needle) -> boolean fact key."""
+
+    keys: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def key_for(self, subject: str, name: str, needle: str) -> str:
+        k = (subject, name, needle.casefold())
+        if k not in self.keys:
+            self.keys[k] = f"tx_{len(self.keys)}"
+        return self.keys[k]
+
+
+@dataclass
+class CompiledPack:
+    """Every probe of a pack, plus the Python-side text searches the facts must carry."""
+
+    probes: list[Probe]
+    needles: TextNeedles
+
+
+def probe_key(criterion_id: str | None, clause: CountClause | PairClause) -> str:
+    """The key under which matches of ``clause`` (for ``criterion_id``) are reported."""
+    return f"{criterion_id or '*'}|{clause.key}"
+
+
+def compile_pack(pack: RulePack) -> CompiledPack:
+    """Compile every clause of ``pack`` (criterion rules, mitigations, concerns, uplifts for each
+    criterion; context notes once) into probes, in a stable order."""
+    needles = TextNeedles()
+    probes: dict[str, Probe] = {}
+    shared = [*pack.manifest.uplifts, *pack.manifest.shared_concerns]
+    for crit in pack.criteria:
+        owned = [*crit.rules, *crit.mitigations, *crit.concerns, *crit.uplifts, *shared]
+        for rule in owned:
+            for clause in counting_clauses(rule.when):
+                key = probe_key(crit.id, clause)
+                if key not in probes:
+                    probes[key] = _probe(key, clause, crit.id, crit.pillar, needles)
+    for note in pack.manifest.context_notes:
+        for clause in counting_clauses(note.when):
+            key = probe_key(None, clause)
+            probes[key] = _probe(key, clause, None, None, needles)
+    return CompiledPack(probes=list(probes.values()), needles=needles)
+
+
+def counting_clauses(clause: Clause) -> list[CountClause | PairClause]:
+    if isinstance(clause, CountClause | PairClause):
+        return [clause]
+    if isinstance(clause, ClauseNot):
+        return counting_clauses(clause.item)
+    assert isinstance(clause, ClauseAll | ClauseAny)
+    return [c for child in clause.items for c in counting_clauses(child)]
+
+
+def _scope(clause: CountClause | PairClause, criterion: str | None, pillar: str | None) -> list[Any]:
+    if clause.scope == "criterion" and criterion is not None:
+        return [{LIST_PREFIX["criteria"] + criterion: True}]
+    if clause.scope == "pillar" and pillar is not None:
+        return [{"pillar": pillar}]
+    return []
+
+
+def _probe(key: str, clause: CountClause | PairClause, criterion: str | None, pillar: str | None,
+           needles: TextNeedles) -> Probe:
+    scope = _scope(clause, criterion, pillar)
+    if isinstance(clause, CountClause):
+        expr = _and([*scope, expression(clause.where, needles)])
+        return Probe(key=key, patterns=(("m", expr),), tests=size(expr))
+    first = _and([*scope, expression(clause.first, needles)])
+    joins = [{same_key(f): {"a": same_key(f)}} for f in clause.same]
+    second = _and([*scope, expression(clause.second, needles), *joins])
+    return Probe(key=key, patterns=(("a", first), ("b", second)), tests=size(first) + size(second))
+
+
+def same_key(field_name: str) -> str:
+    if field_name.startswith("facts."):
+        return FACT_PREFIX + field_name[len("facts."):]
+    return FIELD_KEYS[field_name]
+
+
+def _and(parts: list[Any]) -> Any:
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _or(parts: list[Any]) -> Any:
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+def expression(cond: Cond, needles: TextNeedles, negate: bool = False) -> Any:
+    """The durable-rules expression for ``cond`` (or for its negation)."""
+    if isinstance(cond, NotOf):
+        return expression(cond.item, needles, not negate)
+    if isinstance(cond, AllOf | AnyOf):
+        parts = [expression(c, needles, negate) for c in cond.items]
+        conjunctive = isinstance(cond, AllOf) != negate  # De Morgan
+        return _and(parts) if conjunctive else _or(parts)
+    assert isinstance(cond, Test)
+    return _test(cond, needles, negate)
+
+
+def _value(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def _test(t: Test, needles: TextNeedles, negate: bool) -> Any:
+    if t.subject == "compare":
+        return _compare(t, negate)
+    if t.subject == "field" and t.name in LIST_PREFIX:
+        k = LIST_PREFIX[t.name] + str(t.value)
+        return {"$nex": {k: 1}} if negate else {k: True}
+    if t.op == "contains":
+        k = needles.key_for(t.subject, t.name, str(t.value))
+        return {k: not negate}
+    key = FACT_PREFIX + t.name if t.subject == "fact" else FIELD_KEYS[t.name]
+    missing = {"$nex": {key: 1}}
+    op, v = t.op, t.value
+    if op == "exists":
+        return missing if negate else {"$ex": {key: 1}}
+    if op == "absent":
+        return {"$ex": {key: 1}} if negate else missing
+    if op == "equals":
+        return _or([missing, {"$neq": {key: _value(v)}}]) if negate else {key: _value(v)}
+    if op == "not_equals":
+        return _or([missing, {key: _value(v)}]) if negate else {"$neq": {key: _value(v)}}
+    if op == "one_of":
+        if negate:
+            return _or([missing, _and([{"$neq": {key: _value(x)}} for x in v])])
+        return _or([{key: _value(x)} for x in v])
+    if op == "between":
+        lo, hi = _value(v[0]), _value(v[1])
+        if negate:
+            return _or([missing, {"$lt": {key: lo}}, {"$gt": {key: hi}}])
+        return _and([{"$gte": {key: lo}}, {"$lte": {key: hi}}])
+    if negate:
+        return _or([missing, {_COMPLEMENT[op]: {key: _value(v)}}])
+    return {_OPS[op]: {key: _value(v)}}
+
+
+def _compare(t: Test, negate: bool) -> Any:
+    """Indicator against comparator, done by the engine with arithmetic on the same fact.
+
+    ``ratio OP r`` is ``value OP comparator * r`` (only for a positive comparator);
+    ``difference OP d`` is ``value OP comparator + d``.
+    """
+    value, comp = FIELD_KEYS["indicator.value"], FIELD_KEYS["indicator.comparator"]
+    arith = "$mul" if t.name == "ratio" else "$add"
+
+    def rhs(x: float) -> Any:
+        return {arith: {"$l": {"$m": comp}, "$r": x}}
+
+    bounds = [("gte", t.value[0]), ("lte", t.value[1])] if t.op == "between" else [(t.op, t.value)]
+    guards = [{"$gt": {comp: 0}}] if t.name == "ratio" else [{"$ex": {comp: 1}}]
+    if negate:
+        return _or([{"$nex": {value: 1}}, {"$nex": {comp: 1}},
+                    *([{"$lte": {comp: 0}}] if t.name == "ratio" else []),
+                    *[{_COMPLEMENT[op]: {value: rhs(x)}} for op, x in bounds]])
+    return _and([*guards, *[{_OPS[op]: {value: rhs(x)}} for op, x in bounds]])
+
+
+def size(expr: Any) -> int:
+    """Number of single tests in an expression: what the engine's alpha network holds."""
+    if isinstance(expr, dict) and len(expr) == 1:
+        (k, v), = expr.items()
+        if k in ("$and", "$or"):
+            return sum(size(x) for x in v)
+    return 1

@@ -1,0 +1,195 @@
+"""The one module that talks to durable-rules. Nothing else in grader imports it.
+
+It takes compiled probes and a list of engine facts and returns, for each probe, the sorted,
+de-duplicated ids of the facts (or pairs of facts) that matched. It uses the C extension
+(``durable_rules_engine``) directly, never ``durable.lang`` or its ``Host``: no global registry,
+no background timer threads, no rulesets that can never be freed.
+
+Traps handled here (each has a regression test in tests/engine/test_durable_traps.py):
+
+- **error 303** when more than 64 conditions hold for one fact, and **a hang** in
+  ``create_ruleset`` when one node has more than 512 children: probes are packed into several
+  rulesets of at most :data:`CHUNK_TESTS` tests each;
+- **fact identity is a 32-bit hash of the id**: evidence ids are replaced by short engine ids
+  checked to have distinct hashes, and mapped back afterwards;
+- **``$or`` fires once per true branch** and firing order depends on assert order: matches
+  are de-duplicated and sorted;
+- **``delete_state`` can crash** on a state that never ran an action: each run first asserts a
+  sentinel fact that fires a no-op rule;
+- **memory**: every run uses its own state id, deleted afterwards; rulesets are deleted by
+  :meth:`Matcher.close` (or when the matcher is garbage collected).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import durable_rules_engine as _dre
+
+from grader.engine.compiler import Probe
+from grader.errors import EngineError
+
+#: Most tests in one ruleset. Below the engine's 64-conditions-per-fact stack and far below the
+#: 512-children hang, whatever the rules look like.
+CHUNK_TESTS = 60
+#: Most rules in one durable-rules ruleset (the engine's own cap is 4,096).
+CHUNK_RULES = 500
+_SENTINEL = "__sentinel"
+_RUN_IDS = itertools.count()
+_RULESET_IDS = itertools.count()
+
+Match = tuple[str, ...]
+
+
+def fnv1a32(text: str) -> int:
+    """The engine's identity hash of a fact id (FNV-1a, 32 bits, over signed bytes)."""
+    h = 0x811C9DC5
+    for b in text.encode("utf-8"):
+        h = ((h ^ ((b - 256 if b > 127 else b) & 0xFFFFFFFF)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def pack_chunks(probes: Sequence[Probe], budget: int = CHUNK_TESTS) -> list[list[Probe]]:
+    """Split probes, in order, into groups of at most ``budget`` tests (and CHUNK_RULES rules)."""
+    chunks: list[list[Probe]] = []
+    current: list[Probe] = []
+    used = 0
+    for probe in probes:
+        if current and (used + probe.tests > budget or len(current) >= CHUNK_RULES):
+            chunks.append(current)
+            current, used = [], 0
+        current.append(probe)
+        used += probe.tests
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _delete_rulesets(handles: list[int]) -> None:
+    while handles:
+        try:
+            _dre.delete_ruleset(handles.pop())
+        except _dre.error:  # pragma: no cover - nothing more can be done at teardown
+            pass
+
+
+class Matcher:
+    """Compiled durable-rules rulesets for a set of probes; reusable for many runs.
+
+    Use as a context manager, or call :meth:`close`, to free the engine's memory promptly.
+    """
+
+    def __init__(self, probes: Sequence[Probe]) -> None:
+        self._handles: list[int] = []
+        self._names: list[dict[str, str]] = []  # per ruleset: engine rule name -> probe key
+        self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
+        for chunk in pack_chunks(probes):
+            definition: dict[str, Any] = {}
+            names: dict[str, str] = {}
+            for i, probe in enumerate(chunk):
+                definition[f"p{i}"] = probe.definition()
+                names[f"p{i}"] = probe.key
+            definition[_SENTINEL] = {"all": [{"m": {"$ex": {_SENTINEL: 1}}}]}
+            name = f"grader_{next(_RULESET_IDS)}"
+            try:
+                handle = _dre.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
+            except _dre.error as exc:
+                self.close()
+                raise EngineError(f"durable-rules could not create a ruleset: {exc}") from None
+            self._handles.append(handle)
+            self._names.append(names)
+
+    def __enter__(self) -> Matcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the engine's rulesets. Safe to call twice."""
+        _delete_rulesets(self._handles)
+
+    @property
+    def ruleset_count(self) -> int:
+        return len(self._handles)
+
+    def match(self, facts: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, list[Match]]:
+        """Match ``(evidence_id, fact)`` pairs; return ``{probe_key: sorted matches}``.
+
+        A match is a tuple of evidence ids: one for a counting clause, two for a pair.
+        Probes that matched nothing are absent from the result.
+        """
+        if not self._handles and self._names:
+            raise EngineError("this matcher was closed")
+        sid = f"run{next(_RUN_IDS)}"
+        engine_facts, back = _engine_facts(facts, sid)
+        found: dict[str, set[Match]] = {}
+        for handle, names in zip(self._handles, self._names, strict=True):
+            try:
+                self._run(handle, names, sid, engine_facts, back, found)
+            finally:
+                try:
+                    _dre.delete_state(handle, sid)
+                except _dre.error:  # pragma: no cover - state already gone
+                    pass
+        return {key: sorted(matches) for key, matches in sorted(found.items())}
+
+    def _run(self, handle: int, names: dict[str, str], sid: str, facts_json: str,
+             back: dict[str, str], found: dict[str, set[Match]]) -> None:
+        try:
+            _dre.assert_fact(handle, json.dumps({"id": _SENTINEL, "sid": sid, _SENTINEL: 1}))
+            self._drain(handle, names, back, found)
+            code = _dre.assert_facts(handle, facts_json)[0] if facts_json != "[]" else 0
+        except _dre.error as exc:
+            raise EngineError(f"durable-rules failed while matching: {exc}") from None
+        if code == 2:
+            raise EngineError("durable-rules saw two facts with the same identity (id hash collision)")
+        # code 1: some facts matched no rule of this ruleset, which is normal here.
+        self._drain(handle, names, back, found)
+
+    @staticmethod
+    def _drain(handle: int, names: dict[str, str], back: dict[str, str], found: dict[str, set[Match]]) -> None:
+        try:
+            result = _dre.start_action(handle)
+            while result:
+                state_offset = result[2]
+                message: str | None = result[1]
+                while message:
+                    _record(json.loads(message), names, back, found)
+                    message = _dre.complete_and_start_action(handle, state_offset)
+                result = _dre.start_action(handle)
+        except _dre.error as exc:
+            raise EngineError(f"durable-rules failed while reporting matches: {exc}") from None
+
+
+def _record(message: dict[str, Any], names: dict[str, str], back: dict[str, str],
+            found: dict[str, set[Match]]) -> None:
+    for rule_name, payload in message.items():
+        if rule_name == _SENTINEL:
+            continue
+        key = names[rule_name]
+        bucket = found.setdefault(key, set())
+        for binding in payload if isinstance(payload, list) else [payload]:
+            if "m" in binding and len(binding) == 1:
+                bucket.add((back[binding["m"]["id"]],))
+            else:
+                bucket.add(tuple(back[binding[alias]["id"]] for alias in sorted(binding)))
+
+
+def _engine_facts(facts: Iterable[tuple[str, dict[str, Any]]], sid: str) -> tuple[str, dict[str, str]]:
+    """Give each fact a short engine id whose identity hash is unique in this run."""
+    out: list[dict[str, Any]] = []
+    back: dict[str, str] = {}
+    hashes = {fnv1a32(_SENTINEL)}
+    for n, (evidence_id, fact) in enumerate(facts):
+        eid = f"e{n}"
+        while fnv1a32(eid) in hashes:
+            eid += "_"
+        hashes.add(fnv1a32(eid))
+        back[eid] = evidence_id
+        out.append({**fact, "id": eid, "sid": sid})
+    return json.dumps(out, ensure_ascii=False), back

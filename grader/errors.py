@@ -1,0 +1,90 @@
+"""Typed errors that carry a location, so a user sees one readable line per mistake.
+
+Every problem with a user's files becomes a :class:`Problem` (file, line, column, field, code,
+message). Loaders collect as many problems as they can before raising :class:`InputError`, so an
+inspector fixes a file in one pass instead of one error per run. The CLI prints problems with
+:meth:`Problem.line_text` and exits with :data:`EXIT_INPUT_ERROR`; it never shows a traceback for
+a user's mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+#: Exit codes, shared by every command (documented in docs/cli.md).
+EXIT_OK = 0
+EXIT_TEST_FAILED = 1  # `rules test` found a failing case; `rules check` found errors
+EXIT_USAGE = 2  # typer/click usage errors (unknown option, missing argument)
+EXIT_INPUT_ERROR = 65  # EX_DATAERR: an evidence, rule or result file is wrong
+EXIT_ENGINE_ERROR = 70  # EX_SOFTWARE: the matching engine failed; a bug, not the user's fault
+
+Severity = Literal["error", "warning"]
+
+
+class Problem(BaseModel):
+    """One located problem in a user's file.
+
+    ``line`` and ``column`` are 1-based; either may be ``None`` when the problem has no single
+    place (a missing file, a whole-set check). ``field`` is the dotted path of the offending
+    value inside the document (``items[3].facts.trained_flos``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+    code: str
+    message: str
+    severity: Severity = "error"
+
+    def line_text(self) -> str:
+        """``file:line:col: CODE message (field)`` on one line, as compilers and linters print."""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.code} {self.message}"
+        if self.field:
+            text += f" [{self.field}]"
+        return text.replace("\n", " ")
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line or 0, self.column or 0, self.code, self.message)
+
+
+class GraderError(Exception):
+    """Base class of every error grader raises on purpose."""
+
+
+class InputError(GraderError):
+    """One or more problems in the user's files; nothing was graded or written."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = sorted(problems, key=Problem.sort_key)
+        if not self.problems:
+            raise ValueError("InputError needs at least one problem")
+        super().__init__(self.problems[0].line_text())
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class EngineError(GraderError):
+    """The matching engine failed (a limit of durable-rules, or a bug in grader).
+
+    Never the user's fault and never a silent "no match": grading stops.
+    """
+
+
+def raise_if_errors(problems: Iterable[Problem]) -> None:
+    """Raise :class:`InputError` if any problem is an error (warnings alone pass)."""
+    problems = list(problems)
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)

@@ -1,0 +1,169 @@
+"""Decide each criterion's outcome from the engine's matches, following the pack's rules.
+
+The engine has already said which items match each clause. Here clauses are counted and
+combined (all / any / not), the first rule that holds decides the outcome, uplifts and
+mitigations are applied as the pack declares, and each conclusion keeps the ids of the evidence
+it rests on. Nothing here looks at an evidence item's content: only at the engine's matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from grader.engine.compiler import probe_key
+from grader.grading.text import describe_clause, fill
+from grader.models.pack import (
+    Clause,
+    ClauseAll,
+    ClauseAny,
+    ClauseNot,
+    Concern,
+    CountClause,
+    Criterion,
+    Mitigation,
+    PairClause,
+    Rule,
+    RulePack,
+    Uplift,
+)
+from grader.models.result import (
+    ClauseTrace,
+    ConcernFinding,
+    CriterionFinding,
+    MitigationFinding,
+    Reason,
+    RuleTrace,
+)
+
+Matches = Mapping[str, Sequence[tuple[str, ...]]]
+
+
+@dataclass
+class ClauseResult:
+    """Whether a clause holds, the evidence it cites, and what each named clause matched."""
+
+    holds: bool
+    cites: list[str]
+    names: dict[str, list[str]] = field(default_factory=dict)
+    traces: list[ClauseTrace] = field(default_factory=list)
+
+
+def evaluate_clause(clause: Clause, criterion_id: str | None, matches: Matches) -> ClauseResult:
+    """Count and combine. A clause that holds cites what its positive parts matched."""
+    if isinstance(clause, CountClause | PairClause):
+        found = matches.get(probe_key(criterion_id, clause), ())
+        ids = sorted({i for match in found for i in match})
+        if isinstance(clause, PairClause):
+            holds = len(found) >= 1
+        else:
+            n = len(ids)
+            holds = {
+                "some": n >= 1,
+                "none": n == 0,
+                "at_least": n >= clause.n,
+                "at_most": n <= clause.n,
+                "exactly": n == clause.n,
+            }[clause.form]
+        names = {clause.name: ids} if clause.name else {}
+        trace = ClauseTrace(key=clause.key, name=clause.name, holds=holds, matched=ids)
+        cites = ids if holds and not (isinstance(clause, CountClause) and clause.form == "none") else []
+        return ClauseResult(holds, cites, names, [trace])
+    if isinstance(clause, ClauseNot):
+        inner = evaluate_clause(clause.item, criterion_id, matches)
+        return ClauseResult(not inner.holds, [], inner.names, inner.traces)
+    assert isinstance(clause, ClauseAll | ClauseAny)
+    parts = [evaluate_clause(c, criterion_id, matches) for c in clause.items]
+    holds = all(p.holds for p in parts) if isinstance(clause, ClauseAll) else any(p.holds for p in parts)
+    cites: set[str] = set()
+    if holds:
+        for p in parts:
+            if p.holds:
+                cites.update(p.cites)
+    names: dict[str, list[str]] = {}
+    traces: list[ClauseTrace] = []
+    for p in parts:
+        names.update(p.names)
+        traces.extend(p.traces)
+    return ClauseResult(holds, sorted(cites), names, traces)
+
+
+def _trace(section: str, rule: Rule | Mitigation | Concern | Uplift, res: ClauseResult,
+           outcome: str | None = None) -> RuleTrace:
+    return RuleTrace(rule=f"{section}/{rule.id}", outcome=outcome, holds=res.holds,
+                     cites=res.cites, clauses=res.traces)
+
+
+def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches) -> CriterionFinding:
+    """The finding for one criterion: outcome as assessed, after mitigation, and why."""
+    policy = pack.manifest.policy
+    trace: list[RuleTrace] = []
+    decided: tuple[Rule, ClauseResult] | None = None
+    for rule in crit.rules:
+        res = evaluate_clause(rule.when, crit.id, matches)
+        trace.append(_trace("rules", rule, res, rule.outcome))
+        if res.holds and decided is None:
+            decided = (rule, res)
+
+    looked_for: list[str] = []
+    if decided is not None:
+        rule, res = decided
+        assessed = rule.outcome
+        decided_by = f"rules/{rule.id}"
+        rationale = fill(rule.because, res.names, res.cites)
+        evidence = set(res.cites)
+    else:
+        assessed = crit.otherwise.outcome
+        decided_by = "otherwise"
+        looked_for = [f"{r.outcome} ({r.id}): {describe_clause(r.when)}" for r in crit.rules]
+        rationale = crit.otherwise.because or (
+            "Not evidenced: none of this criterion's rules was satisfied by the verified evidence."
+        )
+        evidence = set()
+
+    uplift: Reason | None = None
+    for up in [*crit.uplifts, *pack.manifest.uplifts]:
+        res = evaluate_clause(up.when, crit.id, matches)
+        trace.append(_trace("uplifts", up, res, up.to))
+        if uplift is None and res.holds and assessed == up.from_:
+            assessed = up.to
+            uplift = Reason(rule=f"uplifts/{up.id}", rationale=fill(up.because, res.names, res.cites),
+                            evidence=res.cites)
+            evidence.update(res.cites)
+
+    outcome = assessed
+    mitigation: MitigationFinding | None = None
+    for mit in crit.mitigations:
+        res = evaluate_clause(mit.when, crit.id, matches)
+        trace.append(_trace("mitigations", mit, res, mit.treat_as or policy.mitigated_as))
+        if mitigation is None and res.holds and assessed in policy.adverse:
+            outcome = mit.treat_as or policy.mitigated_as
+            mitigation = MitigationFinding(rule=f"mitigations/{mit.id}", basis=mit.basis,
+                                           rationale=fill(mit.because, res.names, res.cites),
+                                           evidence=res.cites)
+
+    concerns: list[ConcernFinding] = []
+    for con in [*crit.concerns, *pack.manifest.shared_concerns]:
+        res = evaluate_clause(con.when, crit.id, matches)
+        trace.append(_trace("concerns", con, res))
+        if res.holds:
+            concerns.append(ConcernFinding(rule=f"concerns/{con.id}", concern=con.concern,
+                                           rationale=fill(con.because, res.names, res.cites),
+                                           evidence=res.cites))
+
+    return CriterionFinding(
+        criterion=crit.id,
+        pillar=crit.pillar,
+        title=crit.title,
+        significant=crit.significant,
+        outcome=outcome,
+        assessed_outcome=assessed,
+        decided_by=decided_by,
+        rationale=rationale,
+        evidence=sorted(evidence),
+        looked_for=looked_for,
+        mitigation=mitigation,
+        uplift=uplift,
+        concerns=concerns,
+        trace=trace,
+    )

@@ -1,0 +1,97 @@
+"""Roll criterion outcomes up to pillar grades, and pillar grades up to the overall grade.
+
+The policy is the pack's (``policy.pillar`` and ``policy.overall``): an ordered list of grade
+rules (first that holds wins; the last always holds) and caps that limit a grade. Each level is
+computed twice: on outcomes after mitigation (the grade) and as assessed (before mitigation),
+so a report can show both where they differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from grader.grading.text import fill
+from grader.models.pack import NOT_APPLICABLE, Level, OutcomeCount, RollAll, RollAny, RollClause, RollNot, RulePack
+from grader.models.result import CriterionFinding, GradeFinding
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a roll-up counts: a criterion (for a pillar) or a pillar (overall)."""
+
+    id: str
+    state: str  # outcome or grade
+    significant: bool = True
+    mitigated: bool = False
+
+
+def _holds(clause: RollClause, units: Sequence[Unit], names: dict[str, list[str]]) -> bool:
+    if isinstance(clause, OutcomeCount):
+        eligible = [u for u in units if u.state != NOT_APPLICABLE
+                    and (clause.significant is None or u.significant == clause.significant)
+                    and (clause.mitigated is None or u.mitigated == clause.mitigated)]
+        wanted = clause.outcome if clause.outcome is not None else clause.grade
+        counted = [u.id for u in eligible if wanted is None or u.state in wanted]
+        if clause.name:
+            names[clause.name] = counted
+        if clause.at_least is not None:
+            return len(counted) >= clause.at_least
+        if clause.at_most is not None:
+            return len(counted) <= clause.at_most
+        assert clause.at_least_fraction is not None
+        return bool(eligible) and len(counted) / len(eligible) >= clause.at_least_fraction
+    if isinstance(clause, RollNot):
+        return not _holds(clause.item, units, names)
+    assert isinstance(clause, RollAll | RollAny)
+    results = [_holds(c, units, names) for c in clause.items]  # evaluate all: names for `because`
+    return all(results) if isinstance(clause, RollAll) else any(results)
+
+
+def decide(level: Level, units: Sequence[Unit], scale: list[str]) -> tuple[str, str, str | None]:
+    """(grade, rationale, cap rationale or None) for one level of the policy."""
+    grade, rationale = scale[-1], ""
+    for rule in level.rules:
+        names: dict[str, list[str]] = {}
+        if rule.when is None or _holds(rule.when, units, names):
+            grade, rationale = rule.grade, fill(rule.because, names, [])
+            break
+    capped: str | None = None
+    for cap in level.caps:
+        names = {}
+        if _holds(cap.when, units, names) and scale.index(grade) < scale.index(cap.at_most):
+            grade = cap.at_most
+            capped = fill(cap.because, names, [])
+            rationale = f"{rationale} {capped}"
+    return grade, rationale, capped
+
+
+def roll_up(pack: RulePack, findings: Sequence[CriterionFinding]) -> tuple[GradeFinding, list[GradeFinding]]:
+    """The overall grade and each pillar's grade, both as assessed and after mitigation."""
+    policy = pack.manifest.policy
+    scale = pack.scale_ids
+    labels = {g.id: g.label for g in pack.manifest.scale}
+    pillars: list[GradeFinding] = []
+    for pillar in pack.manifest.pillars:
+        mine = [f for f in findings if f.pillar == pillar.id]
+        after = [Unit(f.criterion, f.outcome, f.significant, f.mitigated) for f in mine]
+        before = [Unit(f.criterion, f.assessed_outcome, f.significant, False) for f in mine]
+        grade, rationale, capped = decide(policy.pillar, after, scale)
+        assessed, assessed_rationale, _ = decide(policy.pillar, before, scale)
+        evidence = sorted({e for f in mine for e in
+                           [*f.evidence, *(f.mitigation.evidence if f.mitigation else [])]})
+        pillars.append(GradeFinding(
+            id=pillar.id, title=pillar.title, grade=grade, label=labels[grade], assessed_grade=assessed,
+            rationale=rationale, assessed_rationale=assessed_rationale,
+            rests_on=[f.criterion for f in mine], evidence=evidence, capped_by=capped,
+        ))
+    after = [Unit(p.id, p.grade) for p in pillars]
+    before = [Unit(p.id, p.assessed_grade) for p in pillars]
+    grade, rationale, capped = decide(policy.overall, after, scale)
+    assessed, assessed_rationale, _ = decide(policy.overall, before, scale)
+    overall = GradeFinding(
+        id="overall", title=pack.manifest.title, grade=grade, label=labels[grade], assessed_grade=assessed,
+        rationale=rationale, assessed_rationale=assessed_rationale, rests_on=[p.id for p in pillars],
+        evidence=sorted({e for p in pillars for e in p.evidence}), capped_by=capped,
+    )
+    return overall, pillars

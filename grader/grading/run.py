@@ -1,0 +1,126 @@
+"""Grade an evidence set against a rule pack: the one entry point the CLI and tests use.
+
+``Grader`` compiles a pack once and grades any number of evidence sets with it (one engine
+state per run, deleted afterwards), so a programme of 43 forces pays for compilation once and
+memory stays flat.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader import __version__
+from grader.engine.compiler import compile_pack
+from grader.engine.facts import engine_fact
+from grader.engine.matcher import Matcher
+from grader.errors import raise_if_errors
+from grader.grading.evaluate import evaluate_clause, evaluate_criterion
+from grader.grading.rollup import roll_up
+from grader.grading.text import fill
+from grader.loading.crosscheck import check_against_pack
+from grader.loading.evidence import LoadedEvidence, load_evidence
+from grader.loading.pack import LoadedPack, load_pack
+from grader.models.result import (
+    ContextFinding,
+    CriterionFinding,
+    EvidenceSetInfo,
+    GradingResult,
+    PackInfo,
+    ResultMeta,
+    UnusedItem,
+)
+
+
+class Grader:
+    """A compiled rule pack, ready to grade evidence sets. Close it (or use ``with``)."""
+
+    def __init__(self, loaded_pack: LoadedPack) -> None:
+        self.loaded_pack = loaded_pack
+        self.pack = loaded_pack.pack
+        self.compiled = compile_pack(self.pack)
+        self.matcher = Matcher(self.compiled.probes)
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.matcher.close()
+
+    def match(self, loaded: LoadedEvidence) -> dict[str, list[tuple[str, ...]]]:
+        """The engine's matches for the verified items of ``loaded`` (checked against the pack)."""
+        raise_if_errors(check_against_pack(loaded, self.pack))
+        facts = [(item.id, engine_fact(item, self.compiled.needles))
+                 for item in loaded.evidence.items if item.verified]
+        return self.matcher.match(facts)
+
+    def grade(self, loaded: LoadedEvidence) -> GradingResult:
+        """Grade one evidence set. Raises InputError if it does not fit the pack."""
+        pack = self.pack
+        matches = self.match(loaded)
+        findings = [evaluate_criterion(c, pack, matches) for c in pack.criteria]
+        overall, pillars = roll_up(pack, findings)
+        context: list[ContextFinding] = []
+        for note in pack.manifest.context_notes:
+            res = evaluate_clause(note.when, None, matches)
+            if res.holds:
+                context.append(ContextFinding(note=note.id, rationale=fill(note.because, res.names, res.cites),
+                                              evidence=res.cites))
+        items = loaded.evidence.items
+        manifest = loaded.evidence.manifest
+        return GradingResult(
+            meta=ResultMeta(
+                grader_version=__version__,
+                pack=PackInfo(name=pack.manifest.name, version=pack.manifest.version, title=pack.manifest.title),
+                evidence_set=EvidenceSetInfo(
+                    id=manifest.id, force=manifest.force, title=manifest.title,
+                    inspected=manifest.inspected.isoformat(), items=len(items),
+                    verified=sum(1 for i in items if i.verified),
+                ),
+                inputs=sorted([*self.loaded_pack.files, *loaded.files], key=lambda f: f.path),
+            ),
+            scale=[(g.id, g.label) for g in pack.manifest.scale],
+            overall=overall,
+            pillars=pillars,
+            criteria=findings,
+            context=context,
+            unverified=sorted(i.id for i in items if not i.verified),
+            unused=_unused(loaded, findings, context),
+        )
+
+
+def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],
+            context: list[ContextFinding]) -> list[UnusedItem]:
+    """Verified items no finding cites, each with the reason it was not needed."""
+    cited: set[str] = set()
+    for f in findings:
+        cited.update(f.evidence)
+        if f.mitigation:
+            cited.update(f.mitigation.evidence)
+        for c in f.concerns:
+            cited.update(c.evidence)
+    for c in context:
+        cited.update(c.evidence)
+    out = []
+    for item in sorted(loaded.evidence.items, key=lambda i: i.id):
+        if not item.verified or item.id in cited:
+            continue
+        if item.kind == "indicator" and not item.criteria:
+            reason = "contextual statistic; no contextual note flagged it against its comparator"
+        elif not item.criteria:
+            reason = "informs no criterion"
+        else:
+            reason = (f"informs {', '.join(item.criteria)}; the rule that decided "
+                      f"{'it' if len(item.criteria) == 1 else 'them'} did not need this item")
+        out.append(UnusedItem(id=item.id, reason=reason))
+    return out
+
+
+def grade_paths(evidence_dir: Path, pack_dir: Path) -> GradingResult:
+    """Load both folders and grade: the whole flow in one call."""
+    loaded_pack = load_pack(pack_dir)
+    loaded = load_evidence(evidence_dir)
+    with Grader(loaded_pack) as grader:
+        return grader.grade(loaded)

@@ -1,0 +1,364 @@
+"""Load a rule pack folder into a validated, cross-checked :class:`RulePack`.
+
+Everything that can be wrong with a pack is found here, before any evidence is looked at:
+schema errors, unknown names (with "did you mean"), outcomes that are not on the scale, clause
+names a ``because`` uses but the rule does not define, a criterion file whose id is not its
+name. Problems are collected across all files and raised together.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader.errors import InputError, Problem, raise_if_errors
+from grader.loading.conditions import (
+    ClauseParser,
+    ParseContext,
+    check_because,
+    clause_names,
+    parse_roll,
+    suggest,
+)
+from grader.loading.files import InputFile, display_path, input_file
+from grader.loading.validate import validate_model
+from grader.loading.yamlsrc import PathKey, YamlDocument, load_yaml
+from grader.models.common import CRITERION_ID
+from grader.models.pack import (
+    SPECIAL_OUTCOMES,
+    Criterion,
+    FactSpec,
+    GlossaryTerm,
+    PackManifest,
+    RulePack,
+)
+
+
+class _FactsFile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    facts: dict[str, FactSpec] = Field(default_factory=dict)
+
+
+class _GlossaryFile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    terms: list[GlossaryTerm] = Field(default_factory=list)
+
+
+@dataclass
+class Located:
+    """Where something in a pack was written: file and 1-based line/column."""
+
+    file: str
+    line: int | None
+    column: int | None
+
+
+@dataclass
+class LoadedPack:
+    """A pack and where each of its parts stands, for located messages and `explain`."""
+
+    pack: RulePack
+    root: Path
+    files: list[InputFile]
+    criterion_files: dict[str, str] = field(default_factory=dict)
+    rule_positions: dict[tuple[str, str], Located] = field(default_factory=dict)
+    docs: dict[str, YamlDocument] = field(default_factory=dict)
+
+
+def load_pack(root: Path) -> LoadedPack:
+    """Load and check the pack in folder ``root``; raise :class:`InputError` listing every problem."""
+    root = Path(root)
+    shown = display_path(root)
+    if not root.is_dir():
+        raise InputError([Problem(file=shown, code="PACK-001", message="rule pack folder not found")])
+    manifest_path = root / "pack.yaml"
+    if not manifest_path.is_file():
+        raise InputError([Problem(file=shown, code="PACK-001", message="no pack.yaml in this folder; is it a rule pack?")])
+
+    problems: list[Problem] = []
+    files: list[InputFile] = []
+    docs: dict[str, YamlDocument] = {}
+
+    def read(path: Path) -> YamlDocument | None:
+        try:
+            doc = load_yaml(path, display_path(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+        files.append(input_file(path, root, doc.sha256))
+        docs[str(path.relative_to(root))] = doc
+        return doc
+
+    # 1. fact catalogue
+    facts: dict[str, FactSpec] = {}
+    fact_where: dict[str, str] = {}
+    for path in sorted((root / "facts").glob("*.yaml")):
+        doc = read(path)
+        if doc is None:
+            continue
+        if not isinstance(doc.data, dict):
+            problems.append(doc.problem((), "PACK-010", "a facts file is a mapping with a 'facts:' key"))
+            continue
+        parsed = validate_model(_FactsFile, doc.data, doc, (), problems, "PACK-011")
+        if parsed is None:
+            continue
+        for name, spec in parsed.facts.items():
+            if not re.match(r"^[a-z][a-z0-9_]*$", name):
+                problems.append(doc.problem(("facts", name), "PACK-012", f"fact name {name!r} must be snake_case", key=True))
+            elif name in facts:
+                problems.append(
+                    doc.problem(("facts", name), "PACK-013", f"fact {name!r} is declared twice (also in {fact_where[name]})", key=True)
+                )
+            else:
+                facts[name] = spec
+                fact_where[name] = doc.display
+
+    # 2. manifest
+    mdoc = read(manifest_path)
+    if mdoc is None:
+        raise InputError(problems)
+    raw = mdoc.data
+    if not isinstance(raw, dict):
+        raise InputError([*problems, mdoc.problem((), "PACK-002", "pack.yaml must be a mapping")])
+    raw = copy.deepcopy(raw)
+    pillar_ids = [p.get("id") for p in raw.get("pillars", []) if isinstance(p, dict)]
+    grade_ids = [g.get("id") for g in raw.get("scale", []) if isinstance(g, dict)]
+    settings = raw.get("settings") if isinstance(raw.get("settings"), dict) else {}
+    ctx = ParseContext(
+        doc=mdoc,
+        facts=facts,
+        pillars=[p for p in pillar_ids if isinstance(p, str)],
+        settings={k: v for k, v in settings.items() if isinstance(v, int | float) and not isinstance(v, bool)},
+        grades=[g for g in grade_ids if isinstance(g, str)],
+    )
+    ctx.outcomes = [*ctx.grades, *SPECIAL_OUTCOMES]
+    _parse_policy(raw, ctx)
+    for section in ("uplifts", "shared_concerns", "context_notes"):
+        _parse_whens(raw, section, ctx, owner=f"pack.{section}")
+    problems.extend(ctx.problems)
+    manifest = validate_model(PackManifest, raw, mdoc, (), problems, "PACK-003")
+    if manifest is not None:
+        problems.extend(_check_manifest(manifest, mdoc))
+
+    # 3. criteria
+    criteria: list[Criterion] = []
+    criterion_files: dict[str, str] = {}
+    rule_positions: dict[tuple[str, str], Located] = {}
+    crit_paths = sorted((root / "criteria").glob("*.yaml"))
+    known_ids = [p.stem for p in crit_paths]
+    for path in crit_paths:
+        doc = read(path)
+        if doc is None:
+            continue
+        crit = _load_criterion(path, doc, facts, manifest, ctx, known_ids, problems)
+        if crit is None:
+            continue
+        criteria.append(crit)
+        criterion_files[crit.id] = doc.display
+        for section in ("rules", "mitigations", "concerns", "uplifts"):
+            for i, rule in enumerate(getattr(crit, section)):
+                line, col = doc.position((section, i))
+                rule_positions[(crit.id, f"{section}/{rule.id}")] = Located(doc.display, line, col)
+    if not crit_paths:
+        problems.append(Problem(file=shown, code="PACK-020", message="no criteria/*.yaml files: a pack needs criteria"))
+
+    # 4. glossary
+    glossary: list[GlossaryTerm] = []
+    gpath = root / "glossary.yaml"
+    if gpath.is_file():
+        gdoc = read(gpath)
+        if gdoc is not None:
+            g = validate_model(_GlossaryFile, gdoc.data if gdoc.data is not None else {}, gdoc, (), problems, "PACK-030")
+            if g is not None:
+                glossary = g.terms
+                seen: set[str] = set()
+                for i, term in enumerate(glossary):
+                    if term.abbr in seen:
+                        problems.append(gdoc.problem(("terms", i, "abbr"), "PACK-031", f"{term.abbr!r} is defined twice"))
+                    seen.add(term.abbr)
+
+    if manifest is not None:
+        for pillar in manifest.pillars:
+            if not any(c.pillar == pillar.id for c in criteria):
+                problems.append(
+                    mdoc.problem(("pillars",), "PACK-021", f"pillar {pillar.id!r} has no criteria", severity="warning")
+                )
+    raise_if_errors(problems)
+    assert manifest is not None
+    pack = RulePack(manifest=manifest, facts=facts, criteria=criteria, glossary=glossary)
+    files.sort(key=lambda f: f.path)
+    return LoadedPack(
+        pack=pack,
+        root=root,
+        files=files,
+        criterion_files=criterion_files,
+        rule_positions=rule_positions,
+        docs=docs,
+    )
+
+
+def _parse_whens(raw: dict[str, Any], section: str, ctx: ParseContext, owner: str) -> None:
+    """Replace each ``when`` of ``raw[section]`` by its parsed clause, checking ``because``."""
+    entries = raw.get(section)
+    if not isinstance(entries, list):
+        return
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "when" not in entry:
+            continue
+        rid = entry.get("id", i)
+        parser = ClauseParser(ctx, owner=f"{owner}/{rid}")
+        clause = parser.parse(entry["when"], (section, i, "when"))
+        if clause is None:
+            entry.pop("when")
+            continue
+        entry["when"] = clause
+        check_because(entry.get("because"), clause_names(clause), (section, i, "because"), ctx)
+
+
+def _parse_policy(raw: dict[str, Any], ctx: ParseContext) -> None:
+    policy = raw.get("policy")
+    if not isinstance(policy, dict):
+        return
+    for level in ("pillar", "overall"):
+        body = policy.get(level)
+        if not isinstance(body, dict):
+            continue
+        for section in ("rules", "caps"):
+            entries = body.get(section)
+            if not isinstance(entries, list):
+                continue
+            for i, entry in enumerate(entries):
+                if not isinstance(entry, dict) or "when" not in entry:
+                    continue
+                names: dict[str, PathKey] = {}
+                path = ("policy", level, section, i, "when")
+                clause = parse_roll(entry["when"], path, ctx, level=level, names=names)
+                if clause is None:
+                    entry.pop("when")
+                    continue
+                entry["when"] = clause
+                check_because(entry.get("because"), list(names), ("policy", level, section, i, "because"), ctx)
+
+
+def _check_manifest(m: PackManifest, doc: YamlDocument) -> list[Problem]:
+    """Cross-field checks pydantic cannot see: every grade named must be on the scale."""
+    out: list[Problem] = []
+    grades = [g.id for g in m.scale]
+    outcomes = [*grades, *SPECIAL_OUTCOMES]
+    for i, g in enumerate(grades):
+        if g in grades[:i]:
+            out.append(doc.problem(("scale", i, "id"), "PACK-004", f"grade {g!r} is on the scale twice"))
+        if g in SPECIAL_OUTCOMES:
+            out.append(doc.problem(("scale", i, "id"), "PACK-004", f"{g!r} is reserved for criterion outcomes"))
+    pillars = [p.id for p in m.pillars]
+    for i, p in enumerate(pillars):
+        if p in pillars[:i]:
+            out.append(doc.problem(("pillars", i, "id"), "PACK-005", f"pillar {p!r} is declared twice"))
+    pol = m.policy
+    for i, o in enumerate(pol.adverse):
+        if o not in outcomes:
+            out.append(doc.problem(("policy", "adverse", i), "PACK-006", f"unknown outcome {o!r}{suggest(o, outcomes)}"))
+    if pol.mitigated_as not in grades:
+        out.append(doc.problem(("policy", "mitigated_as"), "PACK-006", f"{pol.mitigated_as!r} is not a grade of the scale"))
+    for level_name in ("pillar", "overall"):
+        level = getattr(pol, level_name)
+        for i, rule in enumerate(level.rules):
+            if rule.grade not in grades:
+                out.append(doc.problem(("policy", level_name, "rules", i, "grade"), "PACK-006",
+                                       f"{rule.grade!r} is not a grade of the scale{suggest(rule.grade, grades)}"))
+        if level.rules[-1].when is not None:
+            out.append(doc.problem(("policy", level_name, "rules", len(level.rules) - 1), "PACK-007",
+                                   "the last roll-up rule must have no 'when', so that every case gets a grade"))
+        for i, rule in enumerate(level.rules[:-1]):
+            if rule.when is None:
+                out.append(doc.problem(("policy", level_name, "rules", i), "PACK-008",
+                                       "only the last roll-up rule may omit 'when'; the rules after it could never apply"))
+        for i, cap in enumerate(level.caps):
+            if cap.at_most not in grades:
+                out.append(doc.problem(("policy", level_name, "caps", i, "at_most"), "PACK-006",
+                                       f"{cap.at_most!r} is not a grade of the scale"))
+    for section, entries in (("uplifts", m.uplifts),):
+        for i, u in enumerate(entries):
+            for attr in ("from_", "to"):
+                if getattr(u, attr) not in grades:
+                    out.append(doc.problem((section, i, attr.rstrip("_")), "PACK-006",
+                                           f"{getattr(u, attr)!r} is not a grade of the scale"))
+    for section in ("uplifts", "shared_concerns", "context_notes"):
+        ids = [e.id for e in getattr(m, section)]
+        for i, rid in enumerate(ids):
+            if rid in ids[:i]:
+                out.append(doc.problem((section, i, "id"), "PACK-009", f"id {rid!r} is used twice in {section}"))
+    return out
+
+
+def _load_criterion(
+    path: Path,
+    doc: YamlDocument,
+    facts: dict[str, FactSpec],
+    manifest: PackManifest | None,
+    pack_ctx: ParseContext,
+    known_ids: list[str],
+    problems: list[Problem],
+) -> Criterion | None:
+    raw = doc.data
+    if not isinstance(raw, dict):
+        problems.append(doc.problem((), "CRIT-001", "a criterion file is a mapping (id, pillar, title, ...)"))
+        return None
+    stem = path.stem
+    if not re.match(CRITERION_ID, stem):
+        problems.append(doc.problem((), "CRIT-002", f"file name {path.name!r}: criterion ids are like INT-01 "
+                                    "(capitals, digits and '-')"))
+        return None
+    raw = copy.deepcopy(raw)
+    ctx = ParseContext(
+        doc=doc,
+        facts=facts,
+        pillars=pack_ctx.pillars,
+        criteria=known_ids,
+        settings=pack_ctx.settings,
+        grades=pack_ctx.grades,
+        outcomes=pack_ctx.outcomes,
+    )
+    for section in ("rules", "mitigations", "concerns", "uplifts"):
+        _parse_whens(raw, section, ctx, owner=f"{stem}/{section}")
+    problems.extend(ctx.problems)
+    crit = validate_model(Criterion, raw, doc, (), problems, "CRIT-003")
+    if crit is None:
+        return None
+    ok = True
+    if crit.id != stem:
+        problems.append(doc.problem(("id",), "CRIT-004", f"id {crit.id!r} differs from the file name {path.name!r}"))
+        ok = False
+    if crit.pillar not in pack_ctx.pillars:
+        problems.append(doc.problem(("pillar",), "CRIT-005", f"unknown pillar {crit.pillar!r}{suggest(crit.pillar, pack_ctx.pillars)}"))
+        ok = False
+    outcomes = pack_ctx.outcomes
+    for i, rule in enumerate(crit.rules):
+        if rule.outcome not in outcomes:
+            problems.append(doc.problem(("rules", i, "outcome"), "CRIT-006",
+                                        f"unknown outcome {rule.outcome!r}{suggest(rule.outcome, outcomes)}"))
+            ok = False
+    if crit.otherwise.outcome not in outcomes:
+        problems.append(doc.problem(("otherwise", "outcome"), "CRIT-006", f"unknown outcome {crit.otherwise.outcome!r}"))
+        ok = False
+    for i, mit in enumerate(crit.mitigations):
+        if mit.treat_as is not None and mit.treat_as not in pack_ctx.grades:
+            problems.append(doc.problem(("mitigations", i, "treat_as"), "CRIT-006", f"{mit.treat_as!r} is not a grade"))
+            ok = False
+    for i, up in enumerate(crit.uplifts):
+        for attr in ("from_", "to"):
+            if getattr(up, attr) not in pack_ctx.grades:
+                problems.append(doc.problem(("uplifts", i, attr.rstrip("_")), "CRIT-006", f"{getattr(up, attr)!r} is not a grade"))
+                ok = False
+    for section in ("rules", "mitigations", "concerns", "uplifts"):
+        ids = [r.id for r in getattr(crit, section)]
+        for i, rid in enumerate(ids):
+            if rid in ids[:i]:
+                problems.append(doc.problem((section, i, "id"), "CRIT-007", f"rule id {rid!r} is used twice in {section}"))
+                ok = False
+    return crit if ok else None

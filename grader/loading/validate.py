@@ -1,0 +1,109 @@
+"""Validate plain data against a pydantic model and turn its errors into located problems."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from grader.errors import Problem
+from grader.loading.conditions import suggest
+from grader.loading.yamlsrc import PathKey, YamlDocument, dotted
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_model(
+    model: type[M], data: Any, doc: YamlDocument, base: PathKey, problems: list[Problem], code: str
+) -> M | None:
+    """``model.model_validate(data)``; on failure append one problem per bad field and return None."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc, data, doc, base, code, model))
+        return None
+
+
+def validation_problems(
+    exc: ValidationError, data: Any, doc: YamlDocument, base: PathKey, code: str, model: type[BaseModel]
+) -> list[Problem]:
+    """One problem per offending field (pydantic reports each branch of a union; keep the first)."""
+    seen: set[str] = set()
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        walked, rest = _walk(data, err["loc"])
+        etype = err["type"]
+        if etype in ("missing", "extra_forbidden") and rest:
+            field_path: PathKey = (*base, *walked, rest[0])
+        else:
+            field_path = (*base, *walked)
+        name = dotted(field_path)
+        if name in seen:
+            continue
+        seen.add(name)
+        message = _message(err, rest, data, walked, model)
+        line, col = doc.position(field_path, key=etype == "extra_forbidden")
+        out.append(
+            Problem(file=doc.display, line=line, column=col, field=name or None, code=code, message=message)
+        )
+    return out
+
+
+def _walk(data: Any, loc: tuple[Any, ...]) -> tuple[PathKey, tuple[Any, ...]]:
+    """Follow ``loc`` into ``data`` as far as it exists (pydantic adds union branch names)."""
+    cur = data
+    walked: list[str | int] = []
+    for i, part in enumerate(loc):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+            walked.append(part)
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+            walked.append(part)
+        else:
+            return tuple(walked), tuple(loc[i:])
+    return tuple(walked), ()
+
+
+def _message(err: dict[str, Any], rest: tuple[Any, ...], data: Any, walked: PathKey, model: type[BaseModel]) -> str:
+    etype = err["type"]
+    if etype == "missing" and rest:
+        return f"missing required field {rest[0]!r}"
+    if etype == "extra_forbidden" and rest:
+        known = _known_fields(model, walked)
+        return f"unknown field {rest[0]!r}{suggest(str(rest[0]), known)}" if known else f"unknown field {rest[0]!r}"
+    msg = str(err["msg"])
+    value = err.get("input")
+    if etype.endswith("_type") or etype in ("literal_error", "string_pattern_mismatch", "enum"):
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{msg} (found {shown})"
+    return msg
+
+
+def _known_fields(model: type[BaseModel], walked: PathKey) -> list[str]:
+    """Field names of the (sub)model at ``walked``, for "did you mean"."""
+    current: Any = model
+    for part in walked:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        current = _model_in(annotation)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", {})
+    return [f.alias or n for n, f in fields.items()]
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -140,8 +140,11 @@ def _probe(key: str, clause: CountClause | PairClause, criterion: str | None, pi
         expr = _and([*scope, expression(clause.where, needles)])
         return Probe(key=key, patterns=(("m", expr),), tests=size(expr))
     first = _and([*scope, expression(clause.first, needles)])
+    # The join tests go first: durable-rules silently ignores a correlation that follows a
+    # nested "$and" in the same "$and" (found while building the ACPO pack; regression test in
+    # tests/engine/test_compiler_traps.py).
     joins = [{same_key(f): {"a": same_key(f)}} for f in clause.same]
-    second = _and([*scope, expression(clause.second, needles), *joins])
+    second = _and([*joins, *scope, expression(clause.second, needles)])
     return Probe(key=key, patterns=(("a", first), ("b", second)), tests=size(first) + size(second))
 
 
@@ -151,11 +154,24 @@ def same_key(field_name: str) -> str:
     return FIELD_KEYS[field_name]
 
 
+def _flat(op: str, parts: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for p in parts:
+        if isinstance(p, dict) and len(p) == 1 and op in p:
+            out.extend(p[op])
+        else:
+            out.append(p)
+    return out
+
+
 def _and(parts: list[Any]) -> Any:
+    """``$and`` of parts, nested ``$and``s flattened (fewer engine nodes, and see _probe)."""
+    parts = _flat("$and", parts)
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def _or(parts: list[Any]) -> Any:
+    parts = _flat("$or", parts)
     return parts[0] if len(parts) == 1 else {"$or": parts}
 
 

@@ -1,0 +1,273 @@
+"""Run a pack's YAML test cases: given these evidence items, expect these outcomes.
+
+Test files live in ``<pack>/tests``: ``<CRITERION-ID>.yaml`` for one criterion's cases and
+``pack.yaml`` for whole-pack cases (pillar and overall grades). The same runner serves
+``grader rules test`` and the project's pytest suite, so a pack's tests run in CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.engine.compiler import counting_clauses
+from grader.errors import InputError, Problem
+from grader.grading.run import Grader
+from grader.loading.evidence import LoadedEvidence, apply_defaults, load_evidence
+from grader.loading.files import display_path
+from grader.loading.validate import validate_model
+from grader.loading.yamlsrc import YamlDocument, load_yaml
+from grader.models.evidence import Document, EvidenceItem, EvidenceSet, EvidenceSetManifest
+from grader.models.result import GradingResult
+
+TEST_ITEM_DEFAULTS: dict[str, Any] = {
+    "verified": True,
+    "marking": "OFFICIAL",
+    "collected": dt.date(2008, 7, 1),
+    "source": {"document": "test", "section": "test"},
+}
+CRITERION_EXPECT = {"outcome", "assessed", "rule", "cites", "mitigated", "concerns"}
+PACK_EXPECT = {"overall", "assessed_overall", "pillars", "criteria"}
+
+
+@dataclass
+class CaseResult:
+    file: str
+    line: int | None
+    name: str
+    failures: list[str] = field(default_factory=list)
+    result: GradingResult | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def test_id(self) -> str:
+        return f"{Path(self.file).stem}::{self.name}"
+
+
+@dataclass
+class TestCase:
+    file: str
+    line: int | None
+    name: str
+    criterion: str | None
+    evidence: LoadedEvidence
+    expect: dict[str, Any]
+
+
+@dataclass
+class Coverage:
+    """Which rules held in at least one case, and which clauses matched at least one item."""
+
+    rules_total: list[str] = field(default_factory=list)
+    rules_held: set[str] = field(default_factory=set)
+    clauses_total: list[str] = field(default_factory=list)
+    clauses_matched: set[str] = field(default_factory=set)
+
+    @property
+    def rules_missed(self) -> list[str]:
+        return [r for r in self.rules_total if r not in self.rules_held]
+
+    @property
+    def clauses_missed(self) -> list[str]:
+        return [c for c in self.clauses_total if c not in self.clauses_matched]
+
+
+def collect_cases(pack_dir: Path, pack_name: str) -> list[TestCase]:
+    """Every case in ``pack_dir/tests``, with its evidence built and validated."""
+    problems: list[Problem] = []
+    cases: list[TestCase] = []
+    for path in sorted((Path(pack_dir) / "tests").glob("*.yaml")):
+        try:
+            doc = load_yaml(path, display_path(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        cases.extend(_cases_of(doc, pack_name, problems))
+    if problems:
+        raise InputError(problems)
+    return cases
+
+
+def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem]) -> list[TestCase]:
+    raw = doc.data
+    is_pack = doc.path.stem == "pack"
+    if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
+        problems.append(doc.problem((), "TEST-001", "a test file is a mapping with a 'cases:' list"))
+        return []
+    allowed = {"cases", "defaults"} | (set() if is_pack else {"criterion"})
+    for key in raw:
+        if key not in allowed:
+            problems.append(doc.problem((key,), "TEST-002", f"unknown key {key!r}", key=True))
+    criterion = None if is_pack else raw.get("criterion", doc.path.stem)
+    if not is_pack and criterion != doc.path.stem:
+        problems.append(doc.problem(("criterion",), "TEST-003", f"criterion {criterion!r} differs from the file name"))
+    defaults = raw.get("defaults") or {}
+    out = []
+    for i, case in enumerate(raw["cases"]):
+        path = ("cases", i)
+        if not isinstance(case, dict) or "name" not in case or "expect" not in case:
+            problems.append(doc.problem(path, "TEST-004", "a case has 'name', 'evidence' and 'expect'"))
+            continue
+        expect = case["expect"]
+        allowed_expect = PACK_EXPECT if is_pack else CRITERION_EXPECT
+        if not isinstance(expect, dict) or not expect:
+            problems.append(doc.problem((*path, "expect"), "TEST-005", "'expect' is a mapping of expectations"))
+            continue
+        bad = [k for k in expect if k not in allowed_expect]
+        if bad:
+            problems.append(doc.problem((*path, "expect", bad[0]), "TEST-006",
+                                        f"unknown expectation {bad[0]!r}; use {', '.join(sorted(allowed_expect))}",
+                                        key=True))
+            continue
+        evidence = _evidence_of(doc, case.get("evidence", []), (*path, "evidence"), defaults, pack_name, problems)
+        if evidence is None:
+            continue
+        line, _ = doc.position(path)
+        out.append(TestCase(doc.display, line, str(case["name"]), criterion, evidence, expect))
+    return out
+
+
+def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defaults: dict[str, Any],
+                 pack_name: str, problems: list[Problem]) -> LoadedEvidence | None:
+    base: LoadedEvidence | None = None
+    add: list[Any] = []
+    without: list[str] = []
+    if isinstance(raw, dict):
+        bad = [k for k in raw if k not in ("from", "without", "without_pillars", "add")]
+        if bad:
+            problems.append(doc.problem((*path, bad[0]), "TEST-007", f"unknown key {bad[0]!r}", key=True))
+            return None
+        if "from" in raw:
+            src = (doc.path.parent / str(raw["from"])).resolve()
+            try:
+                base = load_evidence(src)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                return None
+        add = list(raw.get("add") or [])
+        without = list(raw.get("without") or [])
+        drop_pillars = set(raw.get("without_pillars") or [])
+        add_path = (*path, "add")
+    elif isinstance(raw, list):
+        add, drop_pillars, add_path = raw, set(), path
+    else:
+        problems.append(doc.problem(path, "TEST-008", "'evidence' is a list of items or {from: DIR, without: [...], add: [...]}"))
+        return None
+    items: list[EvidenceItem] = []
+    item_docs: dict[str, tuple[YamlDocument, tuple[str | int, ...]]] = {}
+    if base is not None:
+        known = {i.id for i in base.evidence.items}
+        for j, wid in enumerate(without):
+            if wid not in known:
+                problems.append(doc.problem((*path, "without", j), "TEST-009", f"no item {wid!r} in that evidence set"))
+        for item in base.evidence.items:
+            if item.id not in without and item.pillar not in drop_pillars:
+                items.append(item)
+                item_docs[item.id] = base.item_docs[item.id]
+    for j, entry in enumerate(add):
+        if not isinstance(entry, dict):
+            problems.append(doc.problem((*add_path, j), "TEST-010", "an evidence item is a mapping"))
+            continue
+        merged = apply_defaults(apply_defaults(entry, defaults), TEST_ITEM_DEFAULTS)
+        merged.setdefault("statement", f"test item {entry.get('id', j)}")
+        item = validate_model(EvidenceItem, merged, doc, (*add_path, j), problems, "TEST-011")
+        if item is None:
+            continue
+        if item.id in item_docs:
+            problems.append(doc.problem((*add_path, j, "id"), "TEST-012", f"duplicate evidence id {item.id!r}"))
+            continue
+        items.append(item)
+        item_docs[item.id] = (doc, (*add_path, j))
+    if base is not None:
+        manifest = base.evidence.manifest.model_copy(
+            update={"documents": {**base.evidence.manifest.documents, "test": Document(title="Test cases")}})
+        files, root = base.files, base.root
+    else:
+        manifest = EvidenceSetManifest(id="test", force="Test force", framework=pack_name, title="Test case",
+                                       inspected=dt.date(2008, 7, 1), documents={"test": Document(title="Test cases")})
+        files, root = [], doc.path.parent
+    return LoadedEvidence(evidence=EvidenceSet(manifest=manifest, items=items), root=root, files=files,
+                          item_docs=item_docs)
+
+
+def run_case(grader: Grader, case: TestCase) -> CaseResult:
+    """Grade one case and compare with its expectations."""
+    out = CaseResult(case.file, case.line, case.name)
+    try:
+        result = grader.grade(case.evidence)
+    except InputError as exc:
+        out.failures = [f"evidence does not fit the pack: {p.line_text()}" for p in exc.problems]
+        return out
+    out.result = result
+    exp = case.expect
+    if case.criterion is not None:
+        try:
+            f = result.criterion(case.criterion)
+        except KeyError:
+            out.failures.append(f"the pack has no criterion {case.criterion!r}")
+            return out
+        why = f"decided by {f.decided_by}: {f.rationale}"
+        checks = {
+            "outcome": f.outcome,
+            "assessed": f.assessed_outcome,
+            "rule": f.decided_by.removeprefix("rules/"),
+            "cites": sorted(f.evidence),
+            "mitigated": f.mitigated,
+            "concerns": sorted(c.concern for c in f.concerns),
+        }
+        for key, actual in checks.items():
+            if key in exp:
+                wanted = sorted(exp[key]) if key in ("cites", "concerns") else exp[key]
+                if wanted != actual:
+                    out.failures.append(f"{key}: expected {wanted!r}, got {actual!r} ({why})")
+    else:
+        if "overall" in exp and exp["overall"] != result.overall.grade:
+            out.failures.append(f"overall: expected {exp['overall']!r}, got {result.overall.grade!r} "
+                                f"({result.overall.rationale})")
+        if "assessed_overall" in exp and exp["assessed_overall"] != result.overall.assessed_grade:
+            out.failures.append(f"assessed_overall: expected {exp['assessed_overall']!r}, "
+                                f"got {result.overall.assessed_grade!r}")
+        for pid, grade in (exp.get("pillars") or {}).items():
+            actual = next((p.grade for p in result.pillars if p.id == pid), None)
+            if actual != grade:
+                out.failures.append(f"pillar {pid}: expected {grade!r}, got {actual!r}")
+        for cid, outcome in (exp.get("criteria") or {}).items():
+            actual = next((c.outcome for c in result.criteria if c.criterion == cid), None)
+            if actual != outcome:
+                out.failures.append(f"criterion {cid}: expected {outcome!r}, got {actual!r}")
+    return out
+
+
+def coverage_of(grader: Grader, results: list[CaseResult]) -> Coverage:
+    """Rules that held, and clauses that matched something, across all case results."""
+    cov = Coverage()
+    for crit in grader.pack.criteria:
+        for section in ("rules", "mitigations", "concerns", "uplifts"):
+            for rule in getattr(crit, section):
+                cov.rules_total.append(f"{crit.id}/{section}/{rule.id}")
+    for r in results:
+        if r.result is None:
+            continue
+        for f in r.result.criteria:
+            for t in f.trace:
+                if t.holds:
+                    cov.rules_held.add(f"{f.criterion}/{t.rule}")
+                for c in t.clauses:
+                    if c.matched:
+                        cov.clauses_matched.add(f"{f.criterion}|{c.key}")
+    seen: set[str] = set()
+    for crit in grader.pack.criteria:
+        for section in ("rules", "mitigations", "concerns", "uplifts"):
+            for rule in getattr(crit, section):
+                for c in counting_clauses(rule.when):
+                    k = f"{crit.id}|{c.key}"
+                    if k not in seen:
+                        seen.add(k)
+                        cov.clauses_total.append(k)
+    return cov
+

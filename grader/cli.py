@@ -1,0 +1,211 @@
+"""The ``grader`` command: a thin shell over functions that can be called and tested directly.
+
+Every command turns :class:`~grader.errors.InputError` into one readable line per problem on
+stderr and exits with :data:`~grader.errors.EXIT_INPUT_ERROR`; an engine failure exits with
+:data:`~grader.errors.EXIT_ENGINE_ERROR`. No user mistake ever prints a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from grader import __version__
+from grader.bundled import default_evidence, default_pack
+from grader.errors import (
+    EXIT_ENGINE_ERROR,
+    EXIT_INPUT_ERROR,
+    EXIT_TEST_FAILED,
+    EngineError,
+    InputError,
+)
+
+app = typer.Typer(
+    name="grader",
+    help="Grade a police force's evidence against a declarative inspection standard, with reasons.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Tools for writing rule packs: check and test.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def handles_errors(func: F) -> F:
+    """Report user errors as located one-line problems and exit with the documented code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            err = _stderr()
+            for p in exc.problems:
+                err.print(p.line_text(), markup=False)
+            raise typer.Exit(EXIT_INPUT_ERROR) from None
+        except EngineError as exc:
+            _stderr().print(f"grader: engine error: {exc}", markup=False)
+            raise typer.Exit(EXIT_ENGINE_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"grader {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """grader: evidence + declarative rules -> explained, repeatable grades."""
+
+
+EvidenceArg = Annotated[
+    Path | None,
+    typer.Argument(help="Evidence set folder. Default: the bundled Derbyshire 2008 set.", show_default=False),
+]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", "-r", help="Rule pack folder. Default: the bundled ACPO major crime pack.",
+                 show_default=False),
+]
+
+
+@app.command()
+@handles_errors
+def grade(
+    evidence: EvidenceArg = None,
+    rules: RulesOpt = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON result to this file.")] = None,
+) -> None:
+    """Grade an evidence set against a rule pack and show every grade with its reasons."""
+    from grader.grading.run import grade_paths
+    from grader.outputs import write_atomic
+    from grader.render.json import render_json
+
+    result = grade_paths(evidence or default_evidence(), rules or default_pack())
+    if out is not None:
+        write_atomic(out, render_json(result))
+    if fmt is OutputFormat.json:
+        if out is None:
+            sys.stdout.write(render_json(result))
+    else:
+        from grader.render.table import render_table
+
+        render_table(result, _stdout())
+        if out is not None:
+            _stderr().print(f"result written to {out}", markup=False)
+
+
+@app.command()
+@handles_errors
+def explain(
+    criterion: Annotated[str, typer.Argument(help="Criterion id, e.g. INT-01.")],
+    evidence: EvidenceArg = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Show how one criterion was decided: every rule, every clause, the evidence each matched."""
+    from grader.authoring.explain import explain_criterion
+
+    _stdout().print(explain_criterion(criterion, evidence or default_evidence(), rules or default_pack()),
+                    markup=False)
+
+
+@rules_app.command("check")
+@handles_errors
+def rules_check(
+    pack: Annotated[Path | None, typer.Argument(help="Rule pack folder.", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Validate a rule pack: schema, names, outcomes, clause names used in 'because'."""
+    from grader.authoring.check import check_pack
+
+    problems = check_pack(pack or default_pack())
+    errors = [p for p in problems if p.severity == "error"]
+    if fmt == "json":
+        typer.echo(json.dumps([p.model_dump() for p in problems], indent=2))
+    else:
+        for p in problems:
+            typer.echo(f"{p.line_text()} ({p.severity})" if p.severity == "warning" else p.line_text())
+        typer.echo(f"{len(errors)} errors, {len(problems) - len(errors)} warnings")
+    if errors:
+        raise typer.Exit(EXIT_TEST_FAILED)
+
+
+@rules_app.command("test")
+@handles_errors
+def rules_test(
+    pack: Annotated[Path | None, typer.Argument(help="Rule pack folder.", show_default=False)] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Also write a JUnit XML report.")] = None,
+) -> None:
+    """Run the pack's test cases (tests/<CRITERION>.yaml and tests/pack.yaml) with rule coverage."""
+    from grader.authoring.report import junit_xml, run_pack_tests
+
+    summary = run_pack_tests(pack or default_pack())
+    console = _stdout()
+    for case in summary.results:
+        mark = "PASSED" if case.passed else "FAILED"
+        console.print(f"{case.test_id} {mark}", markup=False)
+        for failure in case.failures:
+            console.print(f"    {case.file}:{case.line}: {failure}", markup=False)
+    cov = summary.coverage
+    held = len(cov.rules_total) - len(cov.rules_missed)
+    console.print(f"rule coverage: {held}/{len(cov.rules_total)} rules held in some case; "
+                  f"{len(cov.clauses_total) - len(cov.clauses_missed)}/{len(cov.clauses_total)} clauses matched",
+                  markup=False)
+    for r in cov.rules_missed:
+        console.print(f"    never held: {r}", markup=False)
+    console.print(f"{summary.passed} passed, {summary.failed} failed", markup=False)
+    if junit is not None:
+        from grader.outputs import write_atomic
+
+        write_atomic(junit, junit_xml(summary))
+    if summary.failed:
+        raise typer.Exit(EXIT_TEST_FAILED)
+
+
+class SchemaName(str, Enum):
+    result = "result"
+    evidence = "evidence"
+    evidence_set = "evidence-set"
+
+
+@app.command()
+def schema(which: Annotated[SchemaName, typer.Argument(help="result, evidence (an item file) or evidence-set.")]) -> None:
+    """Print the JSON Schema of a file grader reads or writes (generated from its models)."""
+    from grader.schemas import schema_for
+
+    typer.echo(json.dumps(schema_for(which.value), indent=2, sort_keys=True))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

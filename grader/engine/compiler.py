@@ -130,7 +130,9 @@ def _scope(clause: CountClause | PairClause, criterion: str | None, pillar: str 
         return [{LIST_PREFIX["criteria"] + criterion: True}]
     if clause.scope == "pillar" and pillar is not None:
         return [{"pillar": pillar}]
-    return []
+    # Every evidence fact has a kind; the engine's own state fact and grader's sentinel do not.
+    # Without this, a purely negative condition (absent, not ...) would match them too.
+    return [{"$ex": {FIELD_KEYS["kind"]: 1}}]
 
 
 def _probe(key: str, clause: CountClause | PairClause, criterion: str | None, pillar: str | None,

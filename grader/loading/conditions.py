@@ -217,6 +217,10 @@ def _type_ok(value: Any, ftype: str) -> bool:
 
 def _check_value(op: str, value: Any, ftype: str, name: str, subject: str, path: PathKey, ctx: ParseContext) -> Any:
     label = f"{subject} {name!r} ({ftype})"
+    if ftype in ("statement", "list") and op in ("exists", "absent"):
+        what = "every item has a statement" if ftype == "statement" else f"test members of {name} with 'contains'"
+        ctx.error(path, "RULE-114", f"'{op}' does not apply to {name}: {what}", key=True)
+        return _INVALID
     if op in ("exists", "absent"):
         if value is not True:
             ctx.error(path, "RULE-113", f"'{op}' takes the value true")

@@ -10,10 +10,9 @@ the engine matched must equal the ids the reference evaluator picks.
 Indicator figures are drawn from small binary-exact sets and comparators are never negative
 (the compiler defines ratio for a positive comparator only; rates are never negative).
 
-Two known bugs are kept out of the generated space on purpose (each has its own xfail test):
-- `scope: all` with a purely negative condition (test_operators.py);
-- expressions with more than 15 and/or nodes, which durable-rules refuses with error 113
-  (test_durable_traps.py). Conditions here have at most 5 tests, which stays below that.
+Expressions with more than 15 and/or nodes, which durable-rules refuses with error 113, are
+kept out of the generated space on purpose (a strict xfail in test_durable_traps.py covers
+them): conditions here have at most 5 tests, which stays below that.
 """
 
 from __future__ import annotations
@@ -155,6 +154,8 @@ def ref(cond: Any, item: EvidenceItem) -> bool:
 
 
 def in_scope(scope: str, item: EvidenceItem) -> bool:
+    if scope == "all":
+        return True
     return CRITERION in item.criteria if scope == "criterion" else item.pillar == PILLAR
 
 
@@ -307,7 +308,8 @@ def evidence(draw: st.DrawFn) -> list[EvidenceItem]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(conds=st.lists(st.tuples(conditions, st.sampled_from(["criterion", "pillar"])), min_size=1, max_size=6),
+@given(conds=st.lists(st.tuples(conditions, st.sampled_from(["criterion", "pillar", "all"])), min_size=1,
+                                max_size=6),
        evidence_items=evidence())
 def test_engine_matches_equal_the_reference_evaluator(conds, evidence_items) -> None:
     for cond, _ in conds:

@@ -490,8 +490,10 @@ def test_chunks_never_exceed_the_rule_cap() -> None:
     "BUG: the loader accepts a clause the engine cannot build. durable-rules keeps at most 32 "
     "entries (MAX_SEQUENCE_EXPRESSIONS; each $and/$or adds two) in one rule's expression "
     "sequence; grader.engine.compiler._test turns each negated equals into $or[$nex, $neq], so "
-    "some: {not: {any: [16 equals tests]}} (16 tests, under MAX_TESTS_PER_CLAUSE=40) makes "
-    "Grader() raise EngineError 'error code: 113' instead of grading."))
+    "some: {not: {any: [N equals tests]}} with N >= 15 (well under MAX_TESTS_PER_CLAUSE=40; 14 "
+    "still builds) makes Grader() raise EngineError 'error code: 113' instead of grading. Nested "
+    "any-inside-all clauses hit the same wall. The loader should bound and/or nodes per clause "
+    "(or the compiler should flatten/split them)."))
 def test_a_valid_negated_clause_compiles_to_a_buildable_ruleset(tmp_path) -> None:
     neg = {"not": {"any": [{"fact": "flag", "equals": True}] + [{"fact": "count", "equals": i} for i in range(15)]}}
     pack_dir = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", {"name": "hit", "some": neg})])])

@@ -238,8 +238,9 @@ def test_purely_negative_context_note(tmp_path, ev) -> None:
 def test_exists_and_absent_on_list_fields(tmp_path, ev, cond, expected) -> None:
     try:
         hits = matched(tmp_path, cond, ev)
-    except InputError:
-        return  # refusing the test at load time would also be correct
+    except InputError as err:  # refusing the test at load time is also correct
+        assert "RULE-114" in {p.code for p in err.problems}
+        return
     assert hits == expected
 
 
@@ -247,7 +248,8 @@ def test_exists_and_absent_on_list_fields(tmp_path, ev, cond, expected) -> None:
 def test_exists_and_absent_on_statement(tmp_path, ev, op, expected) -> None:
     try:
         hits = matched(tmp_path, {"field": "statement", op: True}, ev)
-    except InputError:
+    except InputError as err:  # refusing the test at load time is also correct
+        assert "RULE-114" in {p.code for p in err.problems}
         return
     assert hits == expected
 

@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.errors import InputError, Problem
 from grader.models.pack import (
     AllOf,
     AnyOf,
@@ -96,11 +97,42 @@ def probe_key(criterion_id: str | None, clause: CountClause | PairClause) -> str
     return f"{criterion_id or '*'}|{clause.key}"
 
 
+#: Most "$and"/"$or" nodes in one pattern. durable-rules keeps each in a fixed 32-entry
+#: expression sequence (two entries a node) and refuses more with error 113 when the ruleset is
+#: created, with no hint of which rule; grader checks first and names the clause.
+MAX_COMBINATORS = 15
+
+
+def combinators(expr: Any) -> int:
+    """How many "$and"/"$or" nodes an expression has (see MAX_COMBINATORS)."""
+    if isinstance(expr, dict) and len(expr) == 1:
+        (k, v), = expr.items()
+        if k in ("$and", "$or"):
+            return 1 + sum(combinators(x) for x in v)
+    return 0
+
+
+def _check_size(probe: Probe, clause: CountClause | PairClause, problems: dict[str, Problem]) -> None:
+    worst = max(combinators(expr) for _, expr in probe.patterns)
+    if worst > MAX_COMBINATORS and clause.key not in problems:
+        at = clause.at
+        problems[clause.key] = Problem(
+            file=at.file if at else clause.key, line=at.line if at else None, column=at.column if at else None,
+            code="RULE-144",
+            message=f"this clause compiles to {worst} and/or groups; the matching engine takes at most "
+                    f"{MAX_COMBINATORS}. Split it into several clauses or flatten nested all/any/not",
+        )
+
+
 def compile_pack(pack: RulePack) -> CompiledPack:
     """Compile every clause of ``pack`` (criterion rules, mitigations, concerns, uplifts for each
-    criterion; context notes once) into probes, in a stable order."""
+    criterion; context notes once) into probes, in a stable order.
+
+    Raises InputError, located at the clause, for a clause the engine could not build.
+    """
     needles = TextNeedles()
     probes: dict[str, Probe] = {}
+    problems: dict[str, Problem] = {}
     shared = [*pack.manifest.uplifts, *pack.manifest.shared_concerns]
     for crit in pack.criteria:
         owned = [*crit.rules, *crit.mitigations, *crit.concerns, *crit.uplifts, *shared]
@@ -109,10 +141,14 @@ def compile_pack(pack: RulePack) -> CompiledPack:
                 key = probe_key(crit.id, clause)
                 if key not in probes:
                     probes[key] = _probe(key, clause, crit.id, crit.pillar, needles)
+                    _check_size(probes[key], clause, problems)
     for note in pack.manifest.context_notes:
         for clause in counting_clauses(note.when):
             key = probe_key(None, clause)
             probes[key] = _probe(key, clause, None, None, needles)
+            _check_size(probes[key], clause, problems)
+    if problems:
+        raise InputError(problems.values())
     return CompiledPack(probes=list(probes.values()), needles=needles)
 
 

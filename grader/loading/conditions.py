@@ -36,6 +36,7 @@ from grader.models.pack import (
     RollAny,
     RollClause,
     RollNot,
+    SourceRef,
     Test,
 )
 
@@ -284,6 +285,31 @@ def _enum_check(value: Any, name: str, subject: str, path: PathKey, ctx: ParseCo
     return value
 
 
+#: Most times the engine may report one item for one clause. durable-rules fires a rule once per
+#: combination of true branches of the "$or"s inside an "$and": all of [any of 3] x 5 reports a
+#: matching item 243 times. Results are de-duplicated, but the cost grows as the product.
+MAX_REPORTS_PER_ITEM = 64
+
+
+def report_multiplicity(cond: Cond, negate: bool = False) -> int:
+    """Upper bound on how many times the engine reports one item matching ``cond``.
+
+    A single test compiles to mutually exclusive alternatives (e.g. "missing or different"),
+    so it counts once; ``all`` multiplies, ``any`` adds (De Morgan under ``not``).
+    """
+    if isinstance(cond, Test):
+        return 1
+    if isinstance(cond, NotOf):
+        return report_multiplicity(cond.item, not negate)
+    parts = [report_multiplicity(c, negate) for c in cond.items]
+    if isinstance(cond, AllOf) != negate:
+        product = 1
+        for p in parts:
+            product *= p
+        return product
+    return sum(parts)
+
+
 def count_tests(cond: Cond) -> int:
     """How many single tests a condition holds (the unit of the engine's limits)."""
     if isinstance(cond, Test):
@@ -379,7 +405,13 @@ class ClauseParser:
             ctx.error(path, "RULE-139", f"this clause has {count_tests(where)} tests; at most "
                       f"{MAX_TESTS_PER_CLAUSE} fit the matching engine; split it into several clauses")
             return None
-        return CountClause(key=key, name=name, scope=scope, form=form, n=n, where=where)
+        repeats = report_multiplicity(where)
+        if repeats > MAX_REPORTS_PER_ITEM:
+            ctx.error(path, "RULE-143", f"this condition lets the engine report one item up to {repeats} times "
+                      f"(each 'any' inside an 'all' multiplies); at most {MAX_REPORTS_PER_ITEM} are allowed. "
+                      "Move tests shared by the branches out of 'any', or use fewer, wider 'any' lists")
+            return None
+        return CountClause(key=key, name=name, scope=scope, form=form, n=n, where=where, at=self._at(path))
 
     def _pair(self, raw: dict[str, Any], path: PathKey, key: str, name: str | None, scope: str) -> PairClause | None:
         ctx = self.ctx
@@ -407,7 +439,19 @@ class ClauseParser:
                 return None
         if first is None or second is None:
             return None
-        return PairClause(key=key, name=name, scope=scope, first=first, second=second, same=same)  # type: ignore[arg-type]
+        for side, cond in (("first", first), ("second", second)):
+            repeats = report_multiplicity(cond)
+            if repeats > MAX_REPORTS_PER_ITEM:
+                ctx.error((*path, "pair", side), "RULE-143",
+                          f"this condition lets the engine report one item up to {repeats} times; "
+                          f"at most {MAX_REPORTS_PER_ITEM} are allowed")
+                return None
+        return PairClause(key=key, name=name, scope=scope, first=first, second=second, same=same,  # type: ignore[arg-type]
+                          at=self._at(path))
+
+    def _at(self, path: PathKey) -> SourceRef:
+        line, column = self.ctx.doc.position(path)
+        return SourceRef(file=self.ctx.doc.display, line=line, column=column)
 
 
 def _pairable(name: str, ctx: ParseContext) -> bool:

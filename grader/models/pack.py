@@ -72,6 +72,14 @@ Cond = Annotated[Union[Test, AllOf, AnyOf, NotOf], Field(discriminator="node")]
 # --- clauses (over the set of items; counted from the engine's matches) ------------------------
 
 
+class SourceRef(Strict):
+    """Where a clause was written, so that limits found when compiling can be located."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
 class CountClause(Strict):
     """How many in-scope items match ``where``: ``some``, ``none``, ``at_least N``, ``at_most N``."""
 
@@ -82,6 +90,7 @@ class CountClause(Strict):
     form: Literal["some", "none", "at_least", "at_most", "exactly"]
     n: int = Field(ge=0)
     where: Cond
+    at: SourceRef | None = None
 
 
 class PairClause(Strict):
@@ -94,6 +103,7 @@ class PairClause(Strict):
     first: Cond
     second: Cond
     same: list[str] = Field(min_length=1)
+    at: SourceRef | None = None
 
 
 class ClauseAll(Strict):

@@ -10,9 +10,9 @@ the engine matched must equal the ids the reference evaluator picks.
 Indicator figures are drawn from small binary-exact sets and comparators are never negative
 (the compiler defines ratio for a positive comparator only; rates are never negative).
 
-Expressions with more than 15 and/or nodes, which durable-rules refuses with error 113, are
-kept out of the generated space on purpose (a strict xfail in test_durable_traps.py covers
-them): conditions here have at most 5 tests, which stays below that.
+Expressions with more than 15 and/or nodes, which durable-rules refuses with error 113 and grader
+refuses as RULE-144 (test_durable_traps.py), are out of the generated space: conditions here
+have at most 5 tests, which stays below that.
 """
 
 from __future__ import annotations

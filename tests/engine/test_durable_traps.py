@@ -176,12 +176,8 @@ def test_or_in_a_rule_cites_each_item_once(tmp_path) -> None:
     assert finding.rationale == "A (1)"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: grader.engine.compiler.expression keeps an `any` nested in an `all` as $or inside $and; "
-    "durable-rules fires once per combination of true branches, so one item matching "
-    "all: [any: [3 tests]] x k makes 3**k activations (k=13 fits the loader's 40-test limit and "
-    "took ~20 s and ~690 MB for ONE item). Dedupe hides the duplicates but not the cost."))
-def test_nested_or_does_not_multiply_activations(monkeypatch) -> None:
+def test_raw_engine_multiplies_activations_for_or_inside_and(monkeypatch) -> None:
+    """The trap: one item matching all: [any: [3 tests]] x 5 is delivered 3**5 times."""
     delivered: list[int] = []
     real_record = matcher_mod._record
 
@@ -194,13 +190,32 @@ def test_nested_or_does_not_multiply_activations(monkeypatch) -> None:
     monkeypatch.setattr(matcher_mod, "_record", spy)
     k, width = 5, 3
     tests = [{"any": [{"fact": f"f{i}_{j}", "equals": True} for j in range(width)]} for i in range(k)]
-    needles = TextNeedles()
-    cond_ast = kit_cond({"all": tests})
-    p = probe("p", expression(cond_ast, needles))
+    p = probe("p", expression(kit_cond({"all": tests}), TextNeedles()))
     fact = {f"f_f{i}_{j}": True for i in range(k) for j in range(width)}
-    result = run_once([p], [("A", fact)])
-    assert result == {"p": [("A",)]}
-    assert sum(delivered) == 1  # one item, one probe: one activation (observed: 3**5 = 243)
+    assert run_once([p], [("A", fact)]) == {"p": [("A",)]}  # grader still reports A once ...
+    assert sum(delivered) == width**k  # ... but the engine delivered it 243 times
+
+
+def _any_grid(k: int, width: int) -> dict[str, Any]:
+    return {"name": "hit", "some": {"all": [{"any": [{"fact": "flag", "equals": True}] +
+                                                     [{"fact": "count", "equals": i * 10 + j} for j in range(width - 1)]}
+                                            for i in range(k)]}}
+
+
+def test_loader_refuses_a_clause_that_multiplies_reports_beyond_the_bound(tmp_path) -> None:
+    pack_dir = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", _any_grid(5, 3))])])
+    with pytest.raises(InputError) as exc:
+        load_pack(pack_dir)
+    problem = next(p for p in exc.value.problems if p.code == "RULE-143")
+    assert problem.file.endswith("T-01.yaml") and problem.line is not None
+    assert "243 times" in problem.message
+
+
+def test_a_clause_within_the_bound_grades(tmp_path) -> None:
+    pack_dir = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", _any_grid(3, 3))])])
+    ev = kit.write_evidence(tmp_path, [kit.item("A", facts={"flag": True}), kit.item("B", facts={"count": 0})])
+    finding = kit.grade(pack_dir, ev).criterion("T-01")
+    assert finding.evidence == ["A"]  # B matches the first 'any' only
 
 
 def kit_cond(raw: dict[str, Any]):
@@ -486,21 +501,36 @@ def test_chunks_never_exceed_the_rule_cap() -> None:
 # --- trap: the expression sequence of one rule holds at most 32 entries (error 113) -----------
 
 
-@pytest.mark.xfail(strict=True, raises=EngineError, reason=(
-    "BUG: the loader accepts a clause the engine cannot build. durable-rules keeps at most 32 "
-    "entries (MAX_SEQUENCE_EXPRESSIONS; each $and/$or adds two) in one rule's expression "
-    "sequence; grader.engine.compiler._test turns each negated equals into $or[$nex, $neq], so "
-    "some: {not: {any: [N equals tests]}} with N >= 15 (well under MAX_TESTS_PER_CLAUSE=40; 14 "
-    "still builds) makes Grader() raise EngineError 'error code: 113' instead of grading. Nested "
-    "any-inside-all clauses hit the same wall. The loader should bound and/or nodes per clause "
-    "(or the compiler should flatten/split them)."))
-def test_a_valid_negated_clause_compiles_to_a_buildable_ruleset(tmp_path) -> None:
-    neg = {"not": {"any": [{"fact": "flag", "equals": True}] + [{"fact": "count", "equals": i} for i in range(15)]}}
-    pack_dir = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", {"name": "hit", "some": neg})])])
-    loaded = load_pack(pack_dir)  # the loader accepts it
+def _negated_any(n: int) -> dict[str, Any]:
+    return {"not": {"any": [{"fact": "flag", "equals": True}] + [{"fact": "count", "equals": i} for i in range(n)]}}
+
+
+def test_raw_engine_refuses_more_than_15_and_or_nodes() -> None:
+    def build(n_or: int) -> None:
+        expr = {"$and": [{"k": 1}] + [{"$or": [{"$nex": {f"a{i}": 1}}, {"$neq": {f"a{i}": 1}}]} for i in range(n_or)]}
+        h = dre.create_ruleset("trap_113", json.dumps({"r": {"all": [{"m": expr}]}}))
+        dre.delete_ruleset(h)
+
+    build(14)  # 15 nodes: fine
+    with pytest.raises(dre.error, match="113"):
+        build(15)
+
+
+def test_a_clause_the_engine_cannot_build_is_a_located_input_error(tmp_path) -> None:
+    pack_dir = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", {"name": "hit", "some": _negated_any(15)})])])
+    loaded = load_pack(pack_dir)
+    with pytest.raises(InputError) as exc:
+        Grader(loaded)
+    problem = exc.value.problems[0]
+    assert problem.code == "RULE-144"
+    assert problem.file.endswith("T-01.yaml") and problem.line is not None
+
+
+def test_the_largest_buildable_negated_clause_grades(tmp_path) -> None:
+    pack_dir = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", {"name": "hit", "some": _negated_any(13)})])])
     ev = kit.write_evidence(tmp_path, [kit.item("A", facts={"flag": False, "count": 20}),
                                        kit.item("B", facts={"count": 3}), kit.item("C")])
-    with Grader(loaded) as g:
+    with Grader(load_pack(pack_dir)) as g:
         finding = g.grade(load_evidence(ev)).criterion("T-01")
     assert finding.trace[0].clauses[0].matched == ["A", "C"]
 

@@ -130,3 +130,26 @@ def test_calibration_doc_is_current() -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8") == mod.build()
+
+
+def test_indicator_changes_agree_with_the_published_table(derbyshire) -> None:
+    """grader computes each change itself; the seed's printed change is the check."""
+    assert len(derbyshire.indicators) == 15
+    for row in derbyshire.indicators:
+        published = (row.published_change or "").strip()
+        if published.lower() == "not applicable":
+            assert row.change is None, row.id
+            continue
+        number = float(published.rstrip("%").removesuffix("pp"))
+        assert row.change is not None and round(row.change, 2) == pytest.approx(number, abs=0.006), row.id
+        assert row.change_unit == ("pp" if published.endswith("pp") else "%"), row.id
+
+
+def test_what_would_change_the_grade(derbyshire) -> None:
+    by_id = {s.id: s for s in derbyshire.sensitivity}
+    # two significant gaps fail a pillar (significant_gaps_for_fail: 2); one pillar failing fails all
+    assert [c.id for c in by_id["intelligence"].fall.changes] == ["INT-01", "INT-02"]
+    assert by_id["overall"].fall.grade == "fails" and len(by_id["overall"].fall.changes) == 1
+    # exceeding needs half the significant criteria to exceed: 5 of 10 in intelligence
+    assert len(by_id["intelligence"].rise.changes) == 5
+    assert len(by_id["performance-and-resilience"].rise.changes) == 1

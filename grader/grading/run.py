@@ -14,7 +14,9 @@ from grader.engine.compiler import compile_pack
 from grader.engine.facts import engine_fact
 from grader.engine.matcher import Matcher
 from grader.errors import raise_if_errors
+from grader.grading.counterfactual import sensitivity
 from grader.grading.evaluate import evaluate_clause, evaluate_criterion
+from grader.grading.framework import framework_of, indicator_rows
 from grader.grading.rollup import roll_up
 from grader.grading.text import fill
 from grader.loading.crosscheck import check_against_pack
@@ -81,13 +83,18 @@ class Grader:
                 ),
                 inputs=sorted([*self.loaded_pack.files, *loaded.files], key=lambda f: f.path),
             ),
-            scale=[(g.id, g.label) for g in pack.manifest.scale],
+            framework=framework_of(pack),
             overall=overall,
             pillars=pillars,
             criteria=findings,
             context=context,
+            indicators=indicator_rows(items, context),
+            sensitivity=sensitivity(pack, findings, pillars, overall),
             unverified=sorted(i.id for i in items if not i.verified),
             unused=_unused(loaded, findings, context),
+            documents=dict(manifest.documents),
+            force_context=dict(manifest.force_context),
+            evidence=list(items),
         )
 
 

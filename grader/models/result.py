@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader.models.common import InputFile
+from grader.models.common import FactValue, InputFile
+from grader.models.evidence import Document, EvidenceItem
 
 
 class Out(BaseModel):
@@ -130,17 +131,122 @@ class ResultMeta(Out):
     inputs: list[InputFile]
 
 
+class ScaleEntry(Out):
+    id: str
+    label: str
+    meaning: str | None = None
+
+
+class PillarSpec(Out):
+    id: str
+    title: str
+    aim: str
+
+
+class CriterionSpec(Out):
+    id: str
+    pillar: str
+    title: str
+    standard: str
+    significant: bool
+    section: str | None = None
+
+
+class PolicyText(Out):
+    """The roll-up policy in words, so a report can say how grades are decided."""
+
+    adverse: list[str]
+    mitigated_as: str
+    pillar: list[str]
+    pillar_caps: list[str]
+    overall: list[str]
+    overall_caps: list[str]
+
+
+class Term(Out):
+    abbr: str
+    meaning: str
+
+
+class Framework(Out):
+    """What the force was graded against: the pack's scale, pillars, criteria and policy."""
+
+    name: str
+    version: str
+    title: str
+    description: str | None = None
+    source: str | None = None
+    scale: list[ScaleEntry]
+    pillars: list[PillarSpec]
+    criteria: list[CriterionSpec]
+    settings: dict[str, int | float]
+    policy: PolicyText
+    glossary: list[Term] = Field(default_factory=list)
+
+    def label(self, grade: str) -> str:
+        for g in self.scale:
+            if g.id == grade:
+                return g.label
+        return grade
+
+
+class IndicatorRow(Out):
+    """One statistic with its change over the periods and its distance from the comparator."""
+
+    id: str
+    label: str
+    unit: str
+    periods: list[str]
+    values: list[float | None] = Field(description="None where the source says 'not applicable'")
+    comparator_label: str | None = None
+    comparator: float | None = None
+    change: float | None = Field(default=None, description="first to last period: % for rates, points for percentages")
+    change_unit: str | None = Field(default=None, description="'%' or 'pp'")
+    published_change: str | None = None
+    ratio_to_comparator: float | None = None
+    difference_to_comparator: float | None = None
+    notes: list[str] = Field(default_factory=list, description="contextual notes that cite this row")
+
+
+class OutcomeChange(Out):
+    """A criterion (or pillar) whose outcome ``was`` one thing and, hypothetically, ``becomes`` another."""
+
+    id: str
+    was: str
+    becomes: str
+
+
+class Counterfactual(Out):
+    """The smallest set of changes found that would move a grade to ``grade``."""
+
+    grade: str
+    changes: list[OutcomeChange]
+
+
+class Sensitivity(Out):
+    """What would change a pillar's (or the overall) grade, up and down."""
+
+    id: str
+    rise: Counterfactual | None = None
+    fall: Counterfactual | None = None
+
+
 class GradingResult(Out):
     """Everything grader concluded for one force against one pack."""
 
     meta: ResultMeta
-    scale: list[tuple[str, str]] = Field(description="(grade id, label), best first, from the pack")
+    framework: Framework
     overall: GradeFinding
     pillars: list[GradeFinding]
     criteria: list[CriterionFinding]
     context: list[ContextFinding] = Field(default_factory=list)
+    indicators: list[IndicatorRow] = Field(default_factory=list)
+    sensitivity: list[Sensitivity] = Field(default_factory=list)
     unverified: list[str] = Field(default_factory=list, description="items listed but never relied on")
     unused: list[UnusedItem] = Field(default_factory=list)
+    documents: dict[str, Document] = Field(default_factory=dict)
+    force_context: dict[str, FactValue] = Field(default_factory=dict)
+    evidence: list[EvidenceItem] = Field(default_factory=list, description="every item, as loaded")
 
     def criterion(self, criterion_id: str) -> CriterionFinding:
         for c in self.criteria:

@@ -15,7 +15,7 @@ _SPECIAL = {"insufficient-evidence": "bold magenta", "not-applicable": "dim"}
 
 
 def _style(result: GradingResult, state: str) -> str:
-    ids = [g for g, _ in result.scale]
+    ids = [g.id for g in result.framework.scale]
     if state in ids:
         i = ids.index(state)
         # spread the scale over the palette: first = best colour, last = worst

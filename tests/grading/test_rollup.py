@@ -360,7 +360,7 @@ def test_five_level_pack_grades_on_the_same_engine(tmp_path, five_pack) -> None:
         assert grades(result) == expected, name
         for cid, outcome in criteria.items():
             assert result.criterion(cid).outcome == outcome, (name, cid)
-        assert result.scale == [(g["id"], g["label"]) for g in SCALE5]
+        assert [(g.id, g.label) for g in result.framework.scale] == [(g["id"], g["label"]) for g in SCALE5]
         assert result.overall.label == {g["id"]: g["label"] for g in SCALE5}[result.overall.grade]
 
 

@@ -17,7 +17,6 @@ from grader.models.pack import (
     AnyOf,
     Clause,
     ClauseAll,
-    ClauseAny,
     ClauseNot,
     Cond,
     CountClause,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -593,5 +592,3 @@ def parse_roll(raw: Any, path: PathKey, ctx: ParseContext, *, level: str, names:
         **{tkey: tval},
     )
 
-
-ProblemSink = Callable[[Problem], None]

@@ -235,7 +235,7 @@ class _Converter:
             self._problem(node, path, "YAML-003", f"tag {node.tag!r} is not allowed; grader files hold plain data")
             return None
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node, path)
+            return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
@@ -270,7 +270,7 @@ class _Converter:
             out.setdefault(k, v)
         return out
 
-    def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.style:  # the C composer marks plain scalars '' and the Python one None
             return node.value  # quoted, literal or folded scalars are always text
         return _resolve_plain(node.value)

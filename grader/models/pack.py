@@ -326,5 +326,3 @@ class RulePack(Strict):
 
 for _m in (AllOf, AnyOf, NotOf, ClauseAll, ClauseAny, ClauseNot, RollAll, RollAny, RollNot, Criterion):
     _m.model_rebuild()
-
-CriterionIdT = CriterionId  # re-export for callers that validate ids

@@ -119,7 +119,8 @@ def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],
         elif not item.criteria:
             reason = "informs no criterion"
         else:
-            reason = (f"informs {', '.join(item.criteria)}; the rule that decided "
+            kind = item.kind.replace("-", " ")
+            reason = (f"{kind} recorded against {', '.join(item.criteria)}; the rule that decided "
                       f"{'it' if len(item.criteria) == 1 else 'them'} did not need this item")
         out.append(UnusedItem(id=item.id, reason=reason))
     return out

@@ -192,6 +192,51 @@ def rules_test(
         raise typer.Exit(EXIT_TEST_FAILED)
 
 
+class ReportFormat(str, Enum):
+    md = "md"
+    html = "html"
+
+
+class ReportAudience(str, Enum):
+    public = "public"
+    force = "force"
+    inspectorate = "inspectorate"
+
+
+@app.command()
+@handles_errors
+def report(
+    evidence: EvidenceArg = None,
+    rules: RulesOpt = None,
+    from_result: Annotated[Path | None, typer.Option(
+        "--from-result", help="Render a result JSON saved by 'grader grade --format json' instead of grading.",
+        show_default=False)] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="md or html.")] = ReportFormat.md,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")] = None,
+    audience: Annotated[ReportAudience, typer.Option(
+        "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).",
+    )] = ReportAudience.public,
+) -> None:
+    """Write the grade rationale report: every grade with its reasons, evidence and what would change it."""
+    from grader.outputs import write_atomic
+    from grader.render.report import read_result, render_report
+
+    if from_result is not None:
+        if evidence is not None or rules is not None:
+            _stderr().print("grader report: give either --from-result or EVIDENCE/--rules, not both", markup=False)
+            raise typer.Exit(2)
+        result = read_result(from_result)
+    else:
+        from grader.grading.run import grade_paths
+
+        result = grade_paths(evidence or default_evidence(), rules or default_pack())
+    text = render_report(result, fmt.value, audience.value)
+    if out is not None:
+        write_atomic(out, text)
+    else:
+        sys.stdout.write(text)
+
+
 class SchemaName(str, Enum):
     result = "result"
     evidence = "evidence"

@@ -1,0 +1,669 @@
+"""The grade rationale report: a result read as an inspector would write it, in Markdown or HTML.
+
+The report reads a :class:`~grader.models.result.GradingResult` and decides nothing. Every grade,
+outcome, sentence of reasoning and "what would change the grade" comes from the result; this
+module only chooses what an audience may see, puts it in order and formats numbers.
+
+Two steps keep the report honest:
+
+1. :func:`report_view` builds a *view*: plain data holding only what the audience may see. An
+   item marked above the audience's ceiling (``OFFICIAL`` for the public) never enters the
+   view: not its statement, source, facts or id. Sentences that cite it have the id replaced by
+   a count ("1 withheld item"), and each finding says how many withheld items supported it.
+2. Jinja2 templates (``templates/report.md.j2`` and ``templates/report.html.j2``) lay the view
+   out. HTML is autoescaped; Markdown text goes through :func:`md_escape`.
+
+Output is deterministic: no timestamps, stable order, the same bytes for the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from pydantic import ValidationError
+
+from grader.errors import InputError, Problem
+from grader.models.common import FactValue
+from grader.models.evidence import MARKINGS, EvidenceItem, Marking
+from grader.models.result import (
+    Counterfactual,
+    CriterionFinding,
+    GradeFinding,
+    GradingResult,
+    IndicatorRow,
+)
+from grader.render import svg
+
+Audience = Literal["public", "force", "inspectorate"]
+ReportFormat = Literal["md", "html"]
+
+#: The highest protective marking each audience may see. The public sees OFFICIAL only; the
+#: inspected force sees up to OFFICIAL-SENSITIVE (its own sensitive material, not SECRET); the
+#: inspectorate sees everything.
+AUDIENCE_CEILING: dict[str, Marking] = {
+    "public": "OFFICIAL",
+    "force": "OFFICIAL-SENSITIVE",
+    "inspectorate": "SECRET",
+}
+AUDIENCE_WORDS: dict[str, str] = {
+    "public": "the public",
+    "force": "the force and its police authority",
+    "inspectorate": "the inspectorate",
+}
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_KIND_HEADINGS = (
+    ("strength", "Strengths"),
+    ("work-in-progress", "Work in progress"),
+    ("area-for-improvement", "Areas for improvement"),
+)
+_SPECIAL_LABELS = {"insufficient-evidence": "Insufficient evidence", "not-applicable": "Not applicable"}
+
+Segment = tuple[str, str]
+"""A piece of a sentence: ``("text", words)``, ``("id", evidence id)`` or ``("withheld", words)``."""
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting helpers (no judgement: words for values the result already holds)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 item`` / ``2 items``: counts in a report read as words an inspector would write."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def fact_text(value: FactValue) -> str:
+    """A fact value as shown to a reader: yes/no, ISO dates, numbers without trailing zeros."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _humanise(slug: str) -> str:
+    return slug.replace("-", " ").replace("_", " ")
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "not applicable"
+    if unit == "percent":
+        return f"{value:.2f}%"
+    if unit == "count":
+        return f"{value:g}"
+    return f"{value:.3f}"
+
+
+def _change(row: IndicatorRow) -> str:
+    if row.change is None:
+        return "not applicable"
+    if row.change_unit == "pp":
+        return f"{row.change:+.2f} pp"
+    return f"{row.change:+.2f}%"
+
+
+def _versus(row: IndicatorRow) -> str:
+    """Distance from the comparator: points for percentages, relative % for rates."""
+    if row.unit == "percent":
+        return "not applicable" if row.difference_to_comparator is None else f"{row.difference_to_comparator:+.2f} pp"
+    if row.ratio_to_comparator is not None:
+        return f"{(row.ratio_to_comparator - 1) * 100:+.1f}%"
+    if row.difference_to_comparator is not None:
+        return f"{row.difference_to_comparator:+.3f}"
+    return "not applicable"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_MD_LINE_START = re.compile(r"^(\s*)([#+*>-]|\d+[.)])(?=\s|$)")
+_MD_RULE = re.compile(r"^\s*[=-]+\s*$")
+
+
+def md_escape(text: object) -> str:
+    """Inspector text made inert in Markdown: no emphasis, links, HTML, tables or headings.
+
+    Whitespace (including newlines) becomes single spaces, so a statement can never start a
+    heading or a list, and a ``|`` can never break a table.
+    """
+    s = re.sub(r"\s+", " ", str(text))
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_ENTITY.sub(r"\\&", s)
+    if _MD_RULE.match(s):
+        return s.replace("-", "\\-").replace("=", "\\=")
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+
+
+# --------------------------------------------------------------------------------------------
+# Audience: what may be shown
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which evidence an audience may see, and how to cite around what it may not."""
+
+    audience: str
+    ceiling: Marking
+    shown: frozenset[str]
+    withheld: frozenset[str]
+    id_lists: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, result: GradingResult, audience: str) -> Visibility:
+        if audience not in AUDIENCE_CEILING:
+            raise ValueError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCE_CEILING)}")
+        ceiling = AUDIENCE_CEILING[audience]
+        top = MARKINGS.index(ceiling)
+        shown = frozenset(e.id for e in result.evidence if MARKINGS.index(e.marking) <= top)
+        withheld = frozenset(e.id for e in result.evidence if e.id not in shown)
+        ids = sorted({e.id for e in result.evidence}, key=lambda i: (-len(i), i))
+        pattern = None
+        if ids:
+            one = "(?:" + "|".join(re.escape(i) for i in ids) + ")"
+            # an id is not part of a longer token; a trailing '.' or '-' ends a sentence, not an id
+            edge_l, edge_r = r"(?<![A-Za-z0-9._-])", r"(?![A-Za-z0-9_]|[.-][A-Za-z0-9])"
+            pattern = re.compile(f"{edge_l}{one}(?:, {one})*{edge_r}")
+        return cls(audience, ceiling, shown, withheld, pattern)
+
+    def count(self, ids: Iterable[str]) -> int:
+        return len({i for i in ids if i in self.withheld})
+
+    def keep(self, ids: Iterable[str]) -> list[str]:
+        return [i for i in ids if i in self.shown]
+
+    def segments(self, text: str) -> list[Segment]:
+        """Split a sentence into words and evidence ids; ids the audience may not see become a count."""
+        if self.id_lists is None:
+            return [("text", text)]
+        out: list[Segment] = []
+        pos = 0
+        for m in self.id_lists.finditer(text):
+            if m.start() > pos:
+                out.append(("text", text[pos:m.start()]))
+            ids = m.group(0).split(", ")
+            keep = [i for i in ids if i in self.shown]
+            hidden = len(ids) - len(keep)
+            for n, i in enumerate(keep):
+                if n:
+                    out.append(("text", ", "))
+                out.append(("id", i))
+            if hidden:
+                if keep:
+                    out.append(("text", " and "))
+                out.append(("withheld", plural(hidden, "withheld item")))
+            pos = m.end()
+        if pos < len(text):
+            out.append(("text", text[pos:]))
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# The view
+
+
+def _label(result: GradingResult, state: str) -> str:
+    for g in result.framework.scale:
+        if g.id == state:
+            return g.label
+    return _SPECIAL_LABELS.get(state, _humanise(state).capitalize())
+
+
+def _source_text(item: EvidenceItem, several_documents: bool, documents: dict[str, str]) -> str:
+    s = item.source
+    parts = []
+    if several_documents:
+        parts.append(documents.get(s.document, s.document))
+    parts.append(s.section)
+    if s.list:
+        parts.append(f"{_humanise(s.list)} item {s.item}" if s.item else _humanise(s.list))
+    elif s.item:
+        parts.append(f"item {s.item}")
+    if s.page:
+        parts.append(f"page {s.page}")
+    return "; ".join(parts)
+
+
+def _policy_line(lines: Sequence[str], grade: str) -> str | None:
+    """The pack's rule for ``grade`` among the policy lines ('<grade> when ...' / '<grade> otherwise')."""
+    for line in lines:
+        if line.startswith(f"{grade} when ") or line == f"{grade} otherwise":
+            return line
+    return None
+
+
+def _tally(states: Sequence[str]) -> str:
+    counts = Counter(states)
+    return ", ".join(f"{counts[s]} {s}" for s in sorted(counts, key=lambda s: (-counts[s], s))) or "none"
+
+
+def _change_view(result: GradingResult, cf: Counterfactual | None, titles: dict[str, str],
+                 show_id: bool) -> dict[str, Any] | None:
+    if cf is None:
+        return None
+    return {
+        "grade": cf.grade,
+        "label": _label(result, cf.grade),
+        "changes": [{"id": c.id, "name": f"{c.id} {titles.get(c.id, c.id)}" if show_id else titles.get(c.id, c.id),
+                     "was": c.was, "becomes": c.becomes,
+                     "was_label": _label(result, c.was), "becomes_label": _label(result, c.becomes)}
+                    for c in cf.changes],
+    }
+
+
+def _why(result: GradingResult, finding: GradeFinding, policy: Sequence[str], caps: Sequence[str],
+         units: str, tally: str, titles: dict[str, str]) -> dict[str, Any]:
+    """'Why this grade' and 'what would change it' for a pillar or the overall grade."""
+    scale = [g.id for g in result.framework.scale]
+    sens = {s.id: s for s in result.sensitivity}.get(finding.id)
+    here = scale.index(finding.grade) if finding.grade in scale else None
+    above = scale[here - 1] if here is not None and here > 0 else None
+    below = scale[here + 1] if here is not None and here < len(scale) - 1 else None
+    return {
+        "grade": finding.grade,
+        "label": _label(result, finding.grade),
+        "rule": _policy_line(policy, finding.grade),
+        "caps": list(caps),
+        "capped_by": finding.capped_by,
+        "tally": tally,
+        "units": units,
+        "above": None if above is None else {"grade": above, "label": _label(result, above),
+                                              "rule": _policy_line(policy, above)},
+        "below": None if below is None else {"grade": below, "label": _label(result, below),
+                                              "rule": _policy_line(policy, below)},
+        "rise": _change_view(result, sens.rise if sens else None, titles, units == "criteria"),
+        "fall": _change_view(result, sens.fall if sens else None, titles, units == "criteria"),
+    }
+
+
+def _item_view(item: EvidenceItem, relied: dict[str, list[str]], source: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "kind_words": _humanise(item.kind),
+        "statement": item.statement,
+        "source": source,
+        "marking": item.marking,
+        "verified": item.verified,
+        "criteria": list(item.criteria),
+        "pillar": item.pillar,
+        "facts": [(k, fact_text(v)) for k, v in sorted(item.facts.items())],
+        "relied_on_by": relied.get(item.id, []),
+    }
+
+
+def _cited(f: CriterionFinding) -> list[str]:
+    ids = [*f.evidence, *(f.mitigation.evidence if f.mitigation else []),
+           *(f.uplift.evidence if f.uplift else [])]
+    for c in f.concerns:
+        ids.extend(c.evidence)
+    return sorted(set(ids))
+
+
+def report_view(result: GradingResult, audience: str = "public") -> dict[str, Any]:
+    """Everything the templates show, already filtered for ``audience``.
+
+    Nothing withheld from the audience is put in the view, so no template can leak it.
+    """
+    vis = Visibility.of(result, audience)
+    fw = result.framework
+    meta = result.meta
+    items = {e.id: e for e in result.evidence}
+    crit_titles = {c.id: c.title for c in fw.criteria}
+    pillar_titles = {p.id: p.title for p in fw.pillars}
+    standards = {c.id: c for c in fw.criteria}
+
+    # who relies on each item: criteria (outcome, mitigation, uplift, concerns) and context notes
+    relied: dict[str, list[str]] = {}
+    for f in result.criteria:
+        for i in _cited(f):
+            relied.setdefault(i, []).append(f.criterion)
+    for note in result.context:
+        for i in note.evidence:
+            relied.setdefault(i, []).append(f"context: {_humanise(note.note)}")
+
+    shown_items = [items[i] for i in sorted(vis.shown)]
+    doc_keys = sorted({e.source.document for e in shown_items})
+    documents = [{"key": k, "title": result.documents[k].title if k in result.documents else k,
+                  "publisher": result.documents[k].publisher if k in result.documents else None,
+                  "published": (result.documents[k].published.isoformat()
+                                if k in result.documents and result.documents[k].published else None),
+                  "reference": result.documents[k].reference if k in result.documents else None}
+                 for k in doc_keys]
+    doc_titles = {d["key"]: d["title"] for d in documents}
+    several = len(doc_keys) > 1
+    source_of = {e.id: _source_text(e, several, doc_titles) for e in shown_items}
+    item_views = {e.id: _item_view(e, relied, source_of[e.id]) for e in shown_items}
+
+    # criteria, grouped under their pillars
+    findings_by_pillar: dict[str, list[CriterionFinding]] = {}
+    for f in result.criteria:
+        findings_by_pillar.setdefault(f.pillar, []).append(f)
+
+    def criterion_view(f: CriterionFinding) -> dict[str, Any]:
+        informing = [e for e in result.evidence if f.criterion in e.criteria]
+        cited = _cited(f)
+        lists = []
+        for kind, heading in _KIND_HEADINGS:
+            entries = [item_views[e.id] for e in informing if e.kind == kind and e.id in vis.shown]
+            lists.append({"kind": kind, "heading": heading, "items": entries})
+        other = [item_views[e.id] for e in informing
+                 if e.kind not in {k for k, _ in _KIND_HEADINGS} and e.id in vis.shown]
+        elsewhere = vis.keep(i for i in cited if f.criterion not in items[i].criteria) if cited else []
+        spec = standards.get(f.criterion)
+        return {
+            "id": f.criterion,
+            "title": f.title,
+            "standard": spec.standard if spec else None,
+            "section": spec.section if spec else None,
+            "significant": f.significant,
+            "outcome": f.outcome,
+            "outcome_label": _label(result, f.outcome),
+            "assessed": f.assessed_outcome,
+            "assessed_label": _label(result, f.assessed_outcome),
+            "decided_by": f.decided_by,
+            "rationale": vis.segments(f.rationale),
+            "looked_for": list(f.looked_for),
+            "mitigation": None if f.mitigation is None else {
+                "basis": _humanise(f.mitigation.basis), "rule": f.mitigation.rule,
+                "rationale": vis.segments(f.mitigation.rationale)},
+            "uplift": None if f.uplift is None else {"rule": f.uplift.rule,
+                                                     "rationale": vis.segments(f.uplift.rationale)},
+            "concerns": [{"concern": _humanise(c.concern), "rule": c.rule, "rationale": vis.segments(c.rationale)}
+                         for c in f.concerns],
+            "lists": lists,
+            "other": other,
+            "elsewhere": elsewhere,
+            "withheld_cited": vis.count(cited),
+            "withheld_listed": vis.count(e.id for e in informing),
+            "cited": set(cited),
+        }
+
+    pillars = []
+    for p in result.pillars:
+        mine = findings_by_pillar.get(p.id, [])
+        crits = [criterion_view(f) for f in mine]
+        sig = [f.outcome for f in mine if f.significant]
+        other = [f.outcome for f in mine if not f.significant]
+        tally = f"significant criteria after mitigation: {_tally(sig)}"
+        if other:
+            tally += f"; other criteria: {_tally(other)}"
+        spec = next((s for s in fw.pillars if s.id == p.id), None)
+        pillars.append({
+            "id": p.id,
+            "title": p.title,
+            "aim": spec.aim if spec else None,
+            "grade": p.grade,
+            "label": p.label,
+            "assessed": p.assessed_grade,
+            "assessed_label": _label(result, p.assessed_grade),
+            "rationale": vis.segments(p.rationale),
+            "assessed_rationale": vis.segments(p.assessed_rationale),
+            "criteria": crits,
+            "withheld": vis.count(p.evidence),
+            "why": _why(result, p, fw.policy.pillar, fw.policy.pillar_caps, "criteria", tally, crit_titles),
+        })
+
+    o = result.overall
+    overall = {
+        "grade": o.grade,
+        "label": o.label,
+        "assessed": o.assessed_grade,
+        "assessed_label": _label(result, o.assessed_grade),
+        "rationale": vis.segments(o.rationale),
+        "assessed_rationale": vis.segments(o.assessed_rationale),
+        "withheld": vis.count(o.evidence),
+        "why": _why(result, o, fw.policy.overall, fw.policy.overall_caps, "pillars",
+                    f"pillar grades: {_tally([p.grade for p in result.pillars])}", pillar_titles),
+    }
+
+    # contextual factors
+    notes_by_id = {n.note: n for n in result.context}
+    rows = []
+    for r in result.indicators:
+        if r.id not in vis.shown:
+            continue
+        rows.append({
+            "id": r.id, "label": r.label, "unit": r.unit,
+            "values": [_number(v, r.unit) for v in r.values],
+            "change": _change(r),
+            "comparator": _number(r.comparator, r.unit) if r.comparator_label else "none",
+            "versus": _versus(r),
+            "flags": [_humanise(n) for n in r.notes],
+            "raw": r,
+        })
+    periods: list[str] = []
+    for r in rows:
+        if len(r["raw"].periods) > len(periods):
+            periods = list(r["raw"].periods)
+    comparators = sorted({r["raw"].comparator_label for r in rows if r["raw"].comparator_label})
+    over_100 = any(r["raw"].unit == "percent" and any(v is not None and v > 100 for v in r["raw"].values)
+                   for r in rows)
+    context_notes = [{"note": _humanise(n.note), "rationale": vis.segments(n.rationale),
+                      "withheld": vis.count(n.evidence)} for n in notes_by_id.values()]
+
+    # collated sections
+    afis = []
+    for f in result.criteria:
+        entries = [item_views[e.id] for e in result.evidence
+                   if e.kind == "area-for-improvement" and f.criterion in e.criteria and e.id in vis.shown]
+        if entries:
+            afis.append({"criterion": f.criterion, "title": f.title, "items": entries})
+    afi_other = [item_views[e.id] for e in result.evidence
+                 if e.kind == "area-for-improvement" and not e.criteria and e.id in vis.shown]
+    afi_withheld = vis.count(e.id for e in result.evidence if e.kind == "area-for-improvement")
+    concerns = []
+    mitigated = []
+    unevidenced = []
+    for c in (cv for p in pillars for cv in p["criteria"]):
+        for con in c["concerns"]:
+            concerns.append({"criterion": c["id"], "title": c["title"], **con})
+        if c["mitigation"] is not None:
+            mitigated.append(c)
+        if c["outcome"] == "insufficient-evidence":
+            unevidenced.append(c)
+
+    appendix = [item_views[e.id] for e in sorted(shown_items, key=lambda e: e.id)]
+    marking = max((items[i].marking for i in vis.shown), key=MARKINGS.index, default="OFFICIAL")
+
+    scale = [{"id": g.id, "label": g.label, "meaning": g.meaning} for g in fw.scale]
+    grid = [{"id": p["id"], "title": p["title"], "label": p["label"],
+             "cells": [{"id": c["id"], "title": c["title"], "outcome": c["outcome"],
+                        "label": c["outcome_label"], "mitigated": c["mitigation"] is not None,
+                        "significant": c["significant"]} for c in p["criteria"]]}
+            for p in pillars]
+    scale_ids = [g.id for g in fw.scale]
+
+    return {
+        "audience": audience,
+        "audience_words": AUDIENCE_WORDS[audience],
+        "ceiling": vis.ceiling,
+        "marking": marking,
+        "meta": {
+            "force": meta.evidence_set.force,
+            "title": meta.evidence_set.title,
+            "inspected": meta.evidence_set.inspected,
+            "set_id": meta.evidence_set.id,
+            "items": meta.evidence_set.items,
+            "verified": meta.evidence_set.verified,
+            "grader_version": meta.grader_version,
+            "pack": meta.pack,
+            "inputs": meta.inputs,
+        },
+        "framework": {"title": fw.title, "name": fw.name, "version": fw.version,
+                      "description": fw.description, "source": fw.source},
+        "scale": scale,
+        "policy": fw.policy,
+        "settings": sorted(fw.settings.items()),
+        "documents": documents,
+        "force_context": [(_humanise(k).capitalize(), fact_text(v)) for k, v in result.force_context.items()],
+        "overall": overall,
+        "pillars": pillars,
+        "grid": grid,
+        "state_styles": [{"state": st, **svg.state_style(st, scale_ids)}
+                         for st in [*scale_ids, "insufficient-evidence", "not-applicable"]],
+        "grid_layout": svg.grid_layout(grid, scale_ids),
+        "indicator_layout": svg.indicator_layout([r["raw"] for r in rows],
+                                                 [(r["values"][-1], r["comparator"]) for r in rows],
+                                                 [r["flags"] for r in rows]),
+        "periods": periods,
+        "comparators": comparators,
+        "indicators": rows,
+        "any_pp": any(r["raw"].change_unit == "pp" for r in rows),
+        "over_100": over_100,
+        "context_notes": context_notes,
+        "withheld_total": len(vis.withheld),
+        "withheld_indicators": vis.count(r.id for r in result.indicators),
+        "afis": afis,
+        "afi_other": afi_other,
+        "afi_withheld": afi_withheld,
+        "concerns": concerns,
+        "mitigated": mitigated,
+        "unevidenced": unevidenced,
+        "appendix": appendix,
+        "unused": [{"id": u.id, "reason": u.reason} for u in result.unused if u.id in vis.shown],
+        "unused_withheld": vis.count(u.id for u in result.unused),
+        "unverified": vis.keep(result.unverified),
+        "unverified_withheld": vis.count(result.unverified),
+        "glossary": [{"abbr": t.abbr, "meaning": t.meaning} for t in fw.glossary],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _environment(fmt: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=fmt == "html",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = md_escape
+    env.filters["plural"] = plural
+    env.filters["anchor"] = lambda s: re.sub(r"[^A-Za-z0-9_-]", "-", str(s))
+    return env
+
+
+def render_report(result: GradingResult, fmt: str = "md", audience: str = "public") -> str:
+    """The report as Markdown (``md``) or a single self-contained HTML file (``html``)."""
+    if fmt not in ("md", "html"):
+        raise ValueError(f"unknown report format {fmt!r}; expected md or html")
+    view = report_view(result, audience)
+    text = _environment(fmt).get_template(f"report.{fmt}.j2").render(**view)
+    # one trailing newline, no trailing spaces, no runs of blank lines: stable, diff-friendly bytes
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line == "" and (not out or out[-1] == ""):
+            continue
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a saved result
+
+
+def _json_positions(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """Line and column of every value in a JSON document, keyed by its path (for error messages)."""
+    positions: dict[tuple[str | int, ...], tuple[int, int]] = {}
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def where(i: int) -> tuple[int, int]:
+        lo, hi = 0, len(line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if line_starts[mid] <= i:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, i - line_starts[lo] + 1
+
+    ws = re.compile(r"\s*")
+    scalar = re.compile(r'-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|null')
+    decoder = json.JSONDecoder()
+
+    def value(i: int, path: tuple[str | int, ...]) -> int:
+        i = ws.match(text, i).end()  # type: ignore[union-attr]
+        positions[path] = where(i)
+        ch = text[i:i + 1]
+        if ch == "{":
+            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            if text[i:i + 1] == "}":
+                return i + 1
+            while True:
+                key, i = json.decoder.scanstring(text, ws.match(text, i).end() + 1)  # type: ignore[union-attr]
+                i = ws.match(text, i).end() + 1  # type: ignore[union-attr]  # the ':'
+                i = value(i, (*path, key))
+                i = ws.match(text, i).end()  # type: ignore[union-attr]
+                if text[i] == "}":
+                    return i + 1
+                i += 1
+        if ch == "[":
+            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            if text[i:i + 1] == "]":
+                return i + 1
+            n = 0
+            while True:
+                i = value(i, (*path, n))
+                n += 1
+                i = ws.match(text, i).end()  # type: ignore[union-attr]
+                if text[i] == "]":
+                    return i + 1
+                i += 1
+        if ch == '"':
+            return decoder.raw_decode(text, i)[1]
+        m = scalar.match(text, i)
+        return m.end() if m else i + 1
+
+    value(0, ())
+    return positions
+
+
+def read_result(path: Path) -> GradingResult:
+    """A result JSON written by ``grader grade --format json``, or an InputError naming the place."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(file=name, code="RES-001", message="file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(file=name, code="RES-001", message=f"cannot read: {exc}")]) from None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(file=name, line=exc.lineno, column=exc.colno, code="RES-002",
+                                  message=f"not valid JSON: {exc.msg}")]) from None
+    try:
+        return GradingResult.model_validate_json(text)
+    except ValidationError as exc:
+        positions = _json_positions(text)
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            at = None
+            for k in range(len(loc), -1, -1):
+                if loc[:k] in positions:
+                    at = positions[loc[:k]]
+                    break
+            field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+            problems.append(Problem(file=name, line=at[0] if at else None, column=at[1] if at else None,
+                                    field=field or None, code="RES-003",
+                                    message=f"not a grader result: {err['msg']}"))
+        raise InputError(problems) from None

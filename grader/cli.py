@@ -139,24 +139,31 @@ def explain(
                     markup=False)
 
 
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 @rules_app.command("check")
 @handles_errors
 def rules_check(
     pack: Annotated[Path | None, typer.Argument(help="Rule pack folder.", show_default=False)] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text or json.")] = CheckFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
 ) -> None:
-    """Validate a rule pack: schema, names, outcomes, clause names used in 'because'."""
+    """Validate a rule pack: schema, names, engine limits, and a semantic lint (unreachable rules,
+    contradictions, band gaps, outcomes a pillar needs, roll-up grades that can never be given)."""
     from grader.authoring.check import check_pack
 
     problems = check_pack(pack or default_pack())
     errors = [p for p in problems if p.severity == "error"]
-    if fmt == "json":
+    if fmt is CheckFormat.json:
         typer.echo(json.dumps([p.model_dump() for p in problems], indent=2))
     else:
         for p in problems:
             typer.echo(f"{p.line_text()} ({p.severity})" if p.severity == "warning" else p.line_text())
         typer.echo(f"{len(errors)} errors, {len(problems) - len(errors)} warnings")
-    if errors:
+    if errors or (strict and problems):
         raise typer.Exit(EXIT_TEST_FAILED)
 
 

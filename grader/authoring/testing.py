@@ -57,6 +57,8 @@ class TestCase:
     criterion: str | None
     evidence: LoadedEvidence
     expect: dict[str, Any]
+    doc: YamlDocument | None = None  # the test file, to locate problems found later (rules check)
+    path: tuple[str | int, ...] = ()  # of the case in that file
 
 
 @dataclass
@@ -81,19 +83,21 @@ def collect_cases(pack_dir: Path, pack_name: str) -> list[TestCase]:
     """Every case in ``pack_dir/tests``, with its evidence built and validated."""
     problems: list[Problem] = []
     cases: list[TestCase] = []
+    sets: dict[Path, LoadedEvidence] = {}  # evidence sets named by `from:`, loaded once
     for path in sorted((Path(pack_dir) / "tests").glob("*.yaml")):
         try:
             doc = load_yaml(path, display_path(path))
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        cases.extend(_cases_of(doc, pack_name, problems))
+        cases.extend(_cases_of(doc, pack_name, problems, sets))
     if problems:
         raise InputError(problems)
     return cases
 
 
-def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem]) -> list[TestCase]:
+def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem],
+              sets: dict[Path, LoadedEvidence]) -> list[TestCase]:
     raw = doc.data
     is_pack = doc.path.stem == "pack"
     if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
@@ -124,16 +128,17 @@ def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem]) -> lis
                                         f"unknown expectation {bad[0]!r}; use {', '.join(sorted(allowed_expect))}",
                                         key=True))
             continue
-        evidence = _evidence_of(doc, case.get("evidence", []), (*path, "evidence"), defaults, pack_name, problems)
+        evidence = _evidence_of(doc, case.get("evidence", []), (*path, "evidence"), defaults, pack_name, problems,
+                                sets)
         if evidence is None:
             continue
         line, _ = doc.position(path)
-        out.append(TestCase(doc.display, line, str(case["name"]), criterion, evidence, expect))
+        out.append(TestCase(doc.display, line, str(case["name"]), criterion, evidence, expect, doc, path))
     return out
 
 
 def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defaults: dict[str, Any],
-                 pack_name: str, problems: list[Problem]) -> LoadedEvidence | None:
+                 pack_name: str, problems: list[Problem], sets: dict[Path, LoadedEvidence]) -> LoadedEvidence | None:
     base: LoadedEvidence | None = None
     add: list[Any] = []
     without: list[str] = []
@@ -145,7 +150,9 @@ def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defau
         if "from" in raw:
             src = (doc.path.parent / str(raw["from"])).resolve()
             try:
-                base = load_evidence(src)
+                if src not in sets:
+                    sets[src] = load_evidence(src)
+                base = sets[src]
             except InputError as exc:
                 problems.extend(exc.problems)
                 return None

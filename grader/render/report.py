@@ -95,6 +95,19 @@ def _humanise(slug: str) -> str:
     return slug.replace("-", " ").replace("_", " ")
 
 
+def _fact_name(key: str, abbrs: dict[str, str]) -> str:
+    """``bme_population_percent_under`` -> ``BME population percent under`` (abbreviations from the glossary)."""
+    words = []
+    for w in key.split("_"):
+        if w.upper() in abbrs:
+            w = abbrs[w.upper()]
+        elif w.endswith("s") and w[:-1].upper() in abbrs:
+            w = abbrs[w[:-1].upper()] + "s"
+        words.append(w)
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
 def _number(value: float | None, unit: str) -> str:
     if value is None:
         return "not applicable"
@@ -316,6 +329,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     """
     vis = Visibility.of(result, audience)
     fw = result.framework
+    abbrs = {t.abbr.upper(): t.abbr for t in fw.glossary}
     meta = result.meta
     items = {e.id: e for e in result.evidence}
     crit_titles = {c.id: c.title for c in fw.criteria}
@@ -505,7 +519,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         "policy": fw.policy,
         "settings": sorted(fw.settings.items()),
         "documents": documents,
-        "force_context": [(_humanise(k).capitalize(), fact_text(v)) for k, v in result.force_context.items()],
+        "force_context": [(_fact_name(k, abbrs), fact_text(v)) for k, v in result.force_context.items()],
         "overall": overall,
         "pillars": pillars,
         "grid": grid,

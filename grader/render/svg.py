@@ -67,7 +67,7 @@ def grid_layout(grid: Sequence[dict[str, Any]], scale: Sequence[str]) -> dict[st
             x = GRID_LABEL_W + n * (CELL_W + GAP)
             cells.append({**c, **state_style(c["outcome"], scale), "x": x, "y": y,
                           "cx": x + CELL_W / 2})
-        rows.append({"title_lines": _wrap(p["title"], 28), "label": p["label"], "y": y, "cells": cells})
+        rows.append({"title_lines": _wrap(p["title"], 24), "label": p["label"], "y": y, "cells": cells})
         y += ROW_H
     present = {c["outcome"] for p in grid for c in p["cells"]}
     legend_states = [s for s in scale] + [s for s in ("insufficient-evidence", "not-applicable") if s in present]

@@ -8,6 +8,7 @@ local file and the protocol runs over two pipes (Chromium reads fd 3, writes fd 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -34,6 +35,12 @@ def find_chromium() -> str | None:
     return None
 
 
+def _above_9(fd: int) -> int:
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return high
+
+
 class Browser:
     """One headless Chromium, one page; every console message and request is recorded."""
 
@@ -43,6 +50,8 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="grader-chromium-")
         to_r, self._to_w = os.pipe()
         self._from_r, from_w = os.pipe()
+        # Chromium's ends go above 9 first, so the shell can put them on 3 and 4 without a clash
+        to_r, from_w = _above_9(to_r), _above_9(from_w)
         args = [exe, *FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}"]
         # the shell moves our pipe ends to fds 3 and 4, where Chromium expects them
         self.proc = subprocess.Popen(

@@ -374,3 +374,26 @@ def test_report_does_not_copy_the_seed(derbyshire: GradingResult) -> None:
     text = plain(before + rest.split("\n## Provenance\n", 1)[1], "md")
     common = set().union(*(runs(words(line)) for line in text.splitlines())) & seed
     assert not common, sorted(common)[:3]
+
+
+def test_an_unevidenced_criterion_and_a_failing_pillar_render_in_words(derbyshire: GradingResult) -> None:
+    """A result with an adverse finding (edited here: the renderer only reads what it is given)."""
+    crit = derbyshire.criterion("INT-03").model_copy(update={
+        "outcome": "insufficient-evidence", "assessed_outcome": "insufficient-evidence",
+        "decided_by": "otherwise", "rationale": "No rule held.", "evidence": [],
+        "looked_for": ["at least one item that is a strength"]})
+    pillar = derbyshire.pillar("intelligence").model_copy(update={
+        "grade": "fails", "label": "Fails to meet the standard", "capped_by": None})
+    result = derbyshire.model_copy(update={
+        "criteria": [crit if c.criterion == "INT-03" else c for c in derbyshire.criteria],
+        "pillars": [pillar if p.id == "intelligence" else p for p in derbyshire.pillars]})
+    md = render_report(result, "md", "public")
+    section = md.split("\n## Intelligence\n", 1)[1].split("\n## ", 1)[0]
+    assert "**Grade: Fails to meet the standard**" in section
+    assert "No rule held. It looked for:\n\n- at least one item that is a strength" in section
+    assert "INT-03 Insufficient evidence" in md
+    assert "- INT-03 Strategic assessment, control strategy and problem profiles: no rule held." in md
+    html_text = render_report(result, "html", "public")
+    doc = _parse(html_text)
+    assert ("outcome", "INT-03", "insufficient-evidence") in {(k, o, s) for k, o, s, _ in doc.grades}
+    assert ">no evidence</text>" in html_text

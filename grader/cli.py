@@ -128,15 +128,34 @@ def grade(
 @app.command()
 @handles_errors
 def explain(
-    criterion: Annotated[str, typer.Argument(help="Criterion id, e.g. INT-01.")],
+    criterion: Annotated[str | None, typer.Argument(
+        help="Criterion id, e.g. INT-01. With --pillar or --overall, leave it out "
+             "(the first argument is then the evidence set).", show_default=False)] = None,
     evidence: EvidenceArg = None,
     rules: RulesOpt = None,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Explain how this pillar's grade rolled up.",
+                                               show_default=False)] = None,
+    overall: Annotated[bool, typer.Option("--overall", help="Explain how the overall grade rolled up.")] = False,
 ) -> None:
-    """Show how one criterion was decided: every rule, every clause, the evidence each matched."""
-    from grader.authoring.explain import explain_criterion
+    """Show how a criterion was decided (every rule, every clause, the evidence each matched, the
+    closest miss of a clause that found too little), or how a pillar or the overall grade rolled up."""
+    from grader.authoring.explain import explain_criterion, explain_overall, explain_pillar
 
-    _stdout().print(explain_criterion(criterion, evidence or default_evidence(), rules or default_pack()),
-                    markup=False)
+    if pillar is not None or overall:
+        if pillar is not None and overall:
+            raise typer.BadParameter("use --pillar or --overall, not both")
+        if criterion is not None and evidence is not None:
+            raise typer.BadParameter(f"with --pillar or --overall, name no criterion (got {criterion!r})")
+        where = evidence or (Path(criterion) if criterion is not None else default_evidence())
+        if pillar is not None:
+            text = explain_pillar(pillar, where, rules or default_pack())
+        else:
+            text = explain_overall(where, rules or default_pack())
+    elif criterion is None:
+        raise typer.BadParameter("name a criterion (e.g. INT-01), or use --pillar PILLAR or --overall")
+    else:
+        text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack())
+    typer.echo(text)
 
 
 class CheckFormat(str, Enum):

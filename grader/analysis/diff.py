@@ -1,0 +1,478 @@
+"""Year on year: what changed between two results of a force, and why.
+
+A re-inspection asks two questions of every criterion, pillar and the overall grade: did it
+change, and what made it change? The answer is built only from the two results: their input
+hashes (a different pack version, a changed rule file), their evidence lists (items added,
+removed or changed, with ids), and their traces (the deciding rule, a mitigation that appeared
+or lapsed). Nothing is re-graded, so the explanation is of what was actually concluded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader.models.common import InputFile
+from grader.models.result import CriterionFinding, GradeFinding, GradingResult
+
+PACK_MANIFEST = "pack.yaml"
+SET_MANIFEST = "evidence-set.yaml"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Change(_Out):
+    """A value before and after; ``None`` where it did not exist."""
+
+    was: str | None
+    now: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.was != self.now
+
+
+class FileChange(_Out):
+    """An input file added, removed or changed (path relative to its pack or evidence folder)."""
+
+    path: str
+    change: Literal["added", "removed", "changed"]
+
+
+class FieldChange(_Out):
+    field: str
+    was: Any = None
+    now: Any = None
+
+
+class ItemChange(_Out):
+    """An evidence item added, removed or changed between the two results."""
+
+    id: str
+    change: Literal["added", "removed", "changed"]
+    kind: str
+    criteria: list[str] = Field(description="criteria the item informs, before and after")
+    fields: list[FieldChange] = Field(default_factory=list)
+
+
+CriterionStatus = Literal["outcome", "reasoning", "citations", "wording", "added", "removed"]
+
+
+class CriterionChange(_Out):
+    """How one criterion's finding changed, and the causes found for it."""
+
+    criterion: str
+    title: str
+    pillar: str
+    status: CriterionStatus = Field(description=(
+        "outcome: the outcome changed; reasoning: same outcome, but the outcome as assessed, the deciding "
+        "rule, a mitigation, an uplift or a concern changed; citations: only the evidence cited changed; "
+        "wording: only the reason's text changed; added/removed: the criterion is new or gone"))
+    outcome: Change
+    assessed_outcome: Change
+    decided_by: Change
+    mitigation: Change
+    uplift: Change
+    concerns_raised: list[str] = Field(default_factory=list)
+    concerns_cleared: list[str] = Field(default_factory=list)
+    cited_added: list[str] = Field(default_factory=list)
+    cited_removed: list[str] = Field(default_factory=list)
+    evidence_added: list[str] = Field(default_factory=list, description="items of this criterion added")
+    evidence_removed: list[str] = Field(default_factory=list, description="items of this criterion removed")
+    evidence_changed: list[str] = Field(default_factory=list, description="items of this criterion changed")
+    rule_changed: bool = Field(description="the criterion's rule file changed")
+    why: list[str]
+
+
+class GradeChange(_Out):
+    """How a pillar's (or the overall) grade changed, and what below it changed."""
+
+    id: str
+    title: str
+    grade: Change
+    assessed_grade: Change
+    capped_by: Change
+    rationale_changed: bool
+    why: list[str]
+
+
+class ResultRef(_Out):
+    evidence_set: str
+    force: str
+    pack: str
+    grader_version: str
+
+
+class ResultDiff(_Out):
+    """Everything that differs between two results, criterion by criterion, with reasons."""
+
+    old: ResultRef
+    new: ResultRef
+    same_inputs: bool = Field(description="every input file (pack and evidence) has the same content")
+    no_change: bool = Field(description="same inputs and the same conclusions")
+    notes: list[str] = Field(default_factory=list)
+    pack_files: list[FileChange] = Field(default_factory=list)
+    evidence_files: list[FileChange] = Field(default_factory=list)
+    settings: list[FieldChange] = Field(default_factory=list)
+    items: list[ItemChange] = Field(default_factory=list)
+    overall: GradeChange | None = None
+    pillars: list[GradeChange] = Field(default_factory=list)
+    criteria: list[CriterionChange] = Field(default_factory=list)
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def _prefix_of(inputs: list[InputFile], manifest: str) -> str | None:
+    for f in inputs:
+        head, _, tail = f.path.partition("/")
+        if tail == manifest:
+            return head
+    return None
+
+
+def split_inputs(result: GradingResult) -> tuple[dict[str, str], dict[str, str]]:
+    """Pack files and evidence files, each ``{path inside its folder: sha256}``.
+
+    Paths drop the folder's own name, so the same set copied to another folder compares equal.
+    """
+    inputs = result.meta.inputs
+    pack_prefix = _prefix_of(inputs, PACK_MANIFEST)
+    set_prefix = _prefix_of(inputs, SET_MANIFEST)
+    pack: dict[str, str] = {}
+    evidence: dict[str, str] = {}
+    for f in inputs:
+        head, _, tail = f.path.partition("/")
+        if pack_prefix is not None and head == pack_prefix and tail:
+            pack[tail] = f.sha256
+        elif set_prefix is not None and head == set_prefix and tail:
+            evidence[tail] = f.sha256
+        else:
+            evidence[f.path] = f.sha256
+    return pack, evidence
+
+
+def _file_changes(old: dict[str, str], new: dict[str, str]) -> list[FileChange]:
+    out = []
+    for path in sorted(set(old) | set(new)):
+        if path not in new:
+            out.append(FileChange(path=path, change="removed"))
+        elif path not in old:
+            out.append(FileChange(path=path, change="added"))
+        elif old[path] != new[path]:
+            out.append(FileChange(path=path, change="changed"))
+    return out
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def _field_changes(old: Any, new: Any, path: str = "") -> list[FieldChange]:
+    """Dotted paths whose values differ (mappings walked, lists and scalars compared whole)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[FieldChange] = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in old:
+                out.append(FieldChange(field=sub, was=None, now=new[key]))
+            elif key not in new:
+                out.append(FieldChange(field=sub, was=old[key], now=None))
+            else:
+                out.extend(_field_changes(old[key], new[key], sub))
+        return out
+    if old == new and type(old) is type(new):
+        return []
+    return [FieldChange(field=path, was=old, now=new)]
+
+
+def item_changes(old: GradingResult, new: GradingResult) -> list[ItemChange]:
+    """Items added, removed or changed, by id (every field compared as it was loaded)."""
+    before = {i.id: i for i in old.evidence}
+    after = {i.id: i for i in new.evidence}
+    out: list[ItemChange] = []
+    for iid in sorted(set(before) | set(after)):
+        b, a = before.get(iid), after.get(iid)
+        if a is None:
+            assert b is not None
+            out.append(ItemChange(id=iid, change="removed", kind=b.kind, criteria=list(b.criteria)))
+        elif b is None:
+            out.append(ItemChange(id=iid, change="added", kind=a.kind, criteria=list(a.criteria)))
+        else:
+            fields = _field_changes(b.model_dump(mode="json"), a.model_dump(mode="json"))
+            if fields:
+                crits = list(dict.fromkeys([*b.criteria, *a.criteria]))
+                out.append(ItemChange(id=iid, change="changed", kind=a.kind, criteria=crits, fields=fields))
+    return out
+
+
+# --- criteria --------------------------------------------------------------------------------
+
+
+def _ids_behind(f: CriterionFinding | None) -> set[str]:
+    """Every evidence id a finding touched: cited, or matched by any clause of its trace."""
+    if f is None:
+        return set()
+    ids = set(f.evidence)
+    for part in (f.mitigation, f.uplift, *f.concerns):
+        if part is not None:
+            ids.update(part.evidence)
+    for rt in f.trace:
+        ids.update(rt.cites)
+        for c in rt.clauses:
+            ids.update(c.matched)
+    return ids
+
+
+def _rule(r: object | None) -> str | None:
+    return getattr(r, "rule", None) if r is not None else None
+
+
+def _short(value: Any) -> str:
+    text = "absent" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def describe_item(ch: ItemChange, cited_before: bool, cited_now: bool) -> str:
+    """One cause in an inspector's words: ``ENF-01-S4 (strength) removed; it was cited``."""
+    head = f"{ch.id} ({ch.kind})"
+    if ch.change == "removed":
+        return f"{head} removed" + ("; it was cited" if cited_before else "")
+    if ch.change == "added":
+        return f"{head} added" + ("; it is now cited" if cited_now else "")
+    parts = []
+    for fc in ch.fields:
+        if fc.field == "statement":
+            parts.append("statement reworded")
+        elif fc.field == "verified":
+            parts.append("now verified" if fc.now else "no longer verified")
+        else:
+            parts.append(f"{fc.field} {_short(fc.was)} -> {_short(fc.now)}")
+    return f"{head} changed: {'; '.join(parts)}"
+
+
+def _status(o: CriterionFinding, n: CriterionFinding) -> CriterionStatus | None:
+    if o.outcome != n.outcome:
+        return "outcome"
+    if (o.assessed_outcome != n.assessed_outcome or o.decided_by != n.decided_by
+            or _rule(o.mitigation) != _rule(n.mitigation) or _rule(o.uplift) != _rule(n.uplift)
+            or [c.rule for c in o.concerns] != [c.rule for c in n.concerns]):
+        return "reasoning"
+    if set(o.evidence) != set(n.evidence) or _cited(o) != _cited(n):
+        return "citations"
+    if o.rationale != n.rationale:
+        return "wording"
+    return None
+
+
+def _cited(f: CriterionFinding) -> set[str]:
+    ids = set(f.evidence)
+    for part in (f.mitigation, f.uplift, *f.concerns):
+        if part is not None:
+            ids.update(part.evidence)
+    return ids
+
+
+def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding | None,
+                      items: list[ItemChange], ctx: _Context) -> CriterionChange | None:
+    if o is not None and n is not None:
+        status = _status(o, n)
+        if status is None:
+            return None
+    else:
+        status = "added" if o is None else "removed"
+    either = n if n is not None else o
+    assert either is not None
+    touched = _ids_behind(o) | _ids_behind(n)
+    mine = [ch for ch in items if cid in ch.criteria or ch.id in touched]
+    cited_before, cited_now = (_cited(o) if o else set()), (_cited(n) if n else set())
+    why: list[str] = []
+    if status == "added":
+        why.append("criterion added to the pack")
+    elif status == "removed":
+        why.append("criterion no longer in the pack")
+    if ctx.pack_changed:
+        why.append(f"pack {ctx.pack_old} -> {ctx.pack_new}")
+    rule_file = f"criteria/{cid}.yaml"
+    rule_changed = rule_file in ctx.pack_files_changed
+    if rule_changed:
+        why.append(f"its rules changed ({rule_file})")
+    if ctx.manifest_changed and any(c.key.startswith("pack.") for f in (o, n) if f for rt in f.trace
+                                    for c in rt.clauses):
+        why.append(f"the pack's shared uplifts or concerns may have changed ({PACK_MANIFEST})")
+    for ch in mine:
+        why.append(describe_item(ch, ch.id in cited_before, ch.id in cited_now))
+    if o is not None and n is not None:
+        if o.outcome != n.outcome:
+            why.insert(0, f"outcome {o.outcome} -> {n.outcome}")
+        if o.assessed_outcome != n.assessed_outcome and o.outcome == n.outcome:
+            why.append(f"outcome as assessed {o.assessed_outcome} -> {n.assessed_outcome}")
+        if o.decided_by != n.decided_by:
+            why.append(f"decided by {o.decided_by} before, now by {n.decided_by}")
+        why.extend(_mitigation_why(o, n, mine))
+        if _rule(o.uplift) != _rule(n.uplift):
+            if n.uplift is None:
+                why.append(f"uplift {_rule(o.uplift)} no longer applies")
+            elif o.uplift is None:
+                why.append(f"uplift {_rule(n.uplift)} now applies")
+            else:
+                why.append(f"uplift {_rule(o.uplift)} replaced by {_rule(n.uplift)}")
+        if not mine and not rule_changed and not ctx.pack_changed:
+            why.append("no input of this criterion changed" +
+                       (f" (grader {ctx.grader_old} -> {ctx.grader_new})" if ctx.grader_old != ctx.grader_new else ""))
+    concerns_old = {c.rule for c in o.concerns} if o else set()
+    concerns_new = {c.rule for c in n.concerns} if n else set()
+    for r in sorted(concerns_new - concerns_old):
+        why.append(f"concern raised: {r}")
+    for r in sorted(concerns_old - concerns_new):
+        why.append(f"concern cleared: {r}")
+    return CriterionChange(
+        criterion=cid, title=either.title, pillar=either.pillar, status=status,
+        outcome=Change(was=o.outcome if o else None, now=n.outcome if n else None),
+        assessed_outcome=Change(was=o.assessed_outcome if o else None, now=n.assessed_outcome if n else None),
+        decided_by=Change(was=o.decided_by if o else None, now=n.decided_by if n else None),
+        mitigation=Change(was=_rule(o.mitigation) if o else None, now=_rule(n.mitigation) if n else None),
+        uplift=Change(was=_rule(o.uplift) if o else None, now=_rule(n.uplift) if n else None),
+        concerns_raised=sorted(concerns_new - concerns_old),
+        concerns_cleared=sorted(concerns_old - concerns_new),
+        cited_added=sorted(cited_now - cited_before),
+        cited_removed=sorted(cited_before - cited_now),
+        evidence_added=[ch.id for ch in mine if ch.change == "added"],
+        evidence_removed=[ch.id for ch in mine if ch.change == "removed"],
+        evidence_changed=[ch.id for ch in mine if ch.change == "changed"],
+        rule_changed=rule_changed,
+        why=why,
+    )
+
+
+def _mitigation_why(o: CriterionFinding, n: CriterionFinding, mine: list[ItemChange]) -> list[str]:
+    if _rule(o.mitigation) == _rule(n.mitigation):
+        return []
+    if n.mitigation is None:
+        assert o.mitigation is not None
+        gone = [ch.id for ch in mine if ch.id in o.mitigation.evidence]
+        text = f"mitigation lapsed: {o.mitigation.rule} ({o.mitigation.basis}) no longer applies"
+        if gone:
+            text += f"; its evidence {', '.join(gone)} was removed or changed"
+        return [text]
+    if o.mitigation is None:
+        return [f"mitigation appeared: {n.mitigation.rule} ({n.mitigation.basis}) now applies"]
+    return [f"mitigation {o.mitigation.rule} replaced by {n.mitigation.rule}"]
+
+
+# --- pillars and overall ---------------------------------------------------------------------
+
+
+def _grade_change(o: GradeFinding | None, n: GradeFinding | None, below: dict[str, str], ctx: _Context,
+                  unit: str) -> GradeChange | None:
+    either = n if n is not None else o
+    assert either is not None
+    same = (o is not None and n is not None and o.grade == n.grade and o.assessed_grade == n.assessed_grade
+            and o.capped_by == n.capped_by and o.rationale == n.rationale and o.rests_on == n.rests_on)
+    if same:
+        return None
+    why: list[str] = []
+    if o is None:
+        why.append(f"{unit} added to the pack")
+    elif n is None:
+        why.append(f"{unit} no longer in the pack")
+    else:
+        if o.grade != n.grade:
+            why.append(f"grade {o.grade} -> {n.grade}")
+        if o.assessed_grade != n.assessed_grade:
+            why.append(f"grade as assessed {o.assessed_grade} -> {n.assessed_grade}")
+        if o.capped_by != n.capped_by:
+            why.append(f"cap {o.capped_by or 'none'} -> {n.capped_by or 'none'}")
+        for rid in dict.fromkeys([*o.rests_on, *n.rests_on]):
+            if rid in below:
+                why.append(below[rid])
+        why.extend(ctx.settings_text)
+        if ctx.manifest_changed:
+            why.append(f"the pack's roll-up policy may have changed ({PACK_MANIFEST})")
+    return GradeChange(
+        id=either.id, title=either.title,
+        grade=Change(was=o.grade if o else None, now=n.grade if n else None),
+        assessed_grade=Change(was=o.assessed_grade if o else None, now=n.assessed_grade if n else None),
+        capped_by=Change(was=o.capped_by if o else None, now=n.capped_by if n else None),
+        rationale_changed=(o.rationale if o else None) != (n.rationale if n else None),
+        why=why,
+    )
+
+
+class _Context:
+    """What changed for the whole result, consulted by every criterion and pillar."""
+
+    def __init__(self, old: GradingResult, new: GradingResult, pack_files: list[FileChange],
+                 settings: list[FieldChange]) -> None:
+        self.pack_old = f"{old.meta.pack.name} {old.meta.pack.version}"
+        self.pack_new = f"{new.meta.pack.name} {new.meta.pack.version}"
+        self.pack_changed = self.pack_old != self.pack_new
+        self.pack_files_changed = {f.path for f in pack_files}
+        self.manifest_changed = PACK_MANIFEST in self.pack_files_changed
+        self.grader_old = old.meta.grader_version
+        self.grader_new = new.meta.grader_version
+        self.settings_text = [f"setting {s.field} {_short(s.was)} -> {_short(s.now)}" for s in settings]
+
+
+def _by_id(findings: Iterable[Any], attr: str) -> dict[str, Any]:
+    return {getattr(f, attr): f for f in findings}
+
+
+def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
+    """Compare two results of a force (typically a year apart, or before and after a rule change)."""
+    old_pack, old_ev = split_inputs(old)
+    new_pack, new_ev = split_inputs(new)
+    pack_files = _file_changes(old_pack, new_pack)
+    evidence_files = _file_changes(old_ev, new_ev)
+    settings = _field_changes(old.framework.settings, new.framework.settings)
+    ctx = _Context(old, new, pack_files, settings)
+    items = item_changes(old, new)
+
+    notes: list[str] = []
+    oe, ne = old.meta.evidence_set, new.meta.evidence_set
+    if oe.force != ne.force:
+        notes.append(f"these are results of different forces: {oe.force} and {ne.force}")
+    if ctx.pack_changed:
+        notes.append(f"graded against different packs: {ctx.pack_old} and {ctx.pack_new}")
+    if ctx.grader_old != ctx.grader_new:
+        notes.append(f"graded by different versions of grader: {ctx.grader_old} and {ctx.grader_new}")
+
+    old_c, new_c = _by_id(old.criteria, "criterion"), _by_id(new.criteria, "criterion")
+    criteria = []
+    for cid in dict.fromkeys([*old_c, *new_c]):
+        ch = _criterion_change(cid, old_c.get(cid), new_c.get(cid), items, ctx)
+        if ch is not None:
+            criteria.append(ch)
+    crit_text = {c.criterion: f"{c.criterion} {c.outcome.was or 'absent'} -> {c.outcome.now or 'absent'}"
+                 for c in criteria if c.outcome.changed}
+
+    old_p, new_p = _by_id(old.pillars, "id"), _by_id(new.pillars, "id")
+    pillars = []
+    for pid in dict.fromkeys([*old_p, *new_p]):
+        ch2 = _grade_change(old_p.get(pid), new_p.get(pid), crit_text, ctx, "pillar")
+        if ch2 is not None:
+            pillars.append(ch2)
+    pillar_text = {p.id: f"{p.title} {p.grade.was or 'absent'} -> {p.grade.now or 'absent'}"
+                   for p in pillars if p.grade.changed}
+    overall = _grade_change(old.overall, new.overall, pillar_text, ctx, "overall")
+
+    same_inputs = not pack_files and not evidence_files
+    old_body = old.model_dump(exclude={"meta"})
+    new_body = new.model_dump(exclude={"meta"})
+    no_change = same_inputs and not ctx.pack_changed and old_body == new_body
+    if same_inputs and old_body != new_body and not criteria and not pillars and overall is None:
+        notes.append("the inputs are the same but the results differ outside the grades "
+                     "(indicators, context, what would change each grade)")
+    return ResultDiff(
+        old=_ref(old), new=_ref(new), same_inputs=same_inputs, no_change=no_change, notes=notes,
+        pack_files=pack_files, evidence_files=evidence_files, settings=settings, items=items,
+        overall=overall, pillars=pillars, criteria=criteria,
+    )
+
+
+def _ref(r: GradingResult) -> ResultRef:
+    return ResultRef(evidence_set=r.meta.evidence_set.id, force=r.meta.evidence_set.force,
+                     pack=f"{r.meta.pack.name} {r.meta.pack.version}", grader_version=r.meta.grader_version)

@@ -245,7 +245,8 @@ def report(
 ) -> None:
     """Write the grade rationale report: every grade with its reasons, evidence and what would change it."""
     from grader.outputs import write_atomic
-    from grader.render.report import read_result, render_report
+    from grader.loading.result import read_result
+    from grader.render.report import render_report
 
     if from_result is not None:
         if evidence is not None or rules is not None:

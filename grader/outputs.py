@@ -22,6 +22,10 @@ def write_atomic(path: Path, text: str, *, force: bool = True) -> None:
         raise InputError([Problem(file=str(path), code="OUT-002", message=f"folder {parent} does not exist")])
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     try:
+        # mkstemp makes the file private (0600); an output file gets the usual mode (0666 & ~umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)

@@ -126,3 +126,17 @@ def test_schema_result_is_json_schema() -> None:
     assert res.exit_code == 0
     schema = json.loads(res.output)
     assert schema["title"] == "GradingResult"
+
+
+def test_output_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    from grader.outputs import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "out.json", "{}\n")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary file left behind

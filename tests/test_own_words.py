@@ -42,4 +42,6 @@ def test_no_criterion_standard_copies_the_seed(pack_dir: Path, seed_runs) -> Non
     pack = load_pack(pack_dir).pack
     copied = [c.id for c in pack.criteria if _runs(_words(f"{c.title} {c.standard}")) & seed_runs]
     aims = [p.id for p in pack.manifest.pillars if _runs(_words(p.aim)) & seed_runs]
-    assert not copied and not aims
+    meanings = [g.id for g in pack.manifest.scale if _runs(_words(g.meaning or "")) & seed_runs]
+    framework = _runs(_words(pack.manifest.framework or "")) & seed_runs
+    assert not copied and not aims and not meanings and not framework

@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 from grader.grading.text import describe_roll
 from grader.models.evidence import EvidenceItem
-from grader.models.pack import RulePack
+from grader.models.pack import GradeRule, RulePack
 from grader.models.result import (
     ContextFinding,
     CriterionSpec,
     Framework,
     IndicatorRow,
     PillarSpec,
+    PolicyLine,
     PolicyText,
     ScaleEntry,
     Term,
@@ -29,9 +30,13 @@ def framework_of(pack: RulePack) -> Framework:
     m = pack.manifest
     pol = m.policy
 
-    def rules_text(level_rules: Sequence) -> list[str]:
-        return [f"{r.grade} when {describe_roll(r.when)}" if r.when is not None else f"{r.grade} otherwise"
-                for r in level_rules]
+    def rules_text(level_rules: Sequence[GradeRule]) -> list[PolicyLine]:
+        lines = []
+        for r in level_rules:
+            when = describe_roll(r.when) if r.when is not None else None
+            lines.append(PolicyLine(grade=r.grade, when=when,
+                                    text=f"{r.grade} when {when}" if when else f"{r.grade} otherwise"))
+        return lines
 
     return Framework(
         name=m.name, version=m.version, title=m.title, description=m.framework, source=m.source,

@@ -152,14 +152,22 @@ class CriterionSpec(Out):
     section: str | None = None
 
 
+class PolicyLine(Out):
+    """One roll-up rule: the grade it gives, its condition in words (None: otherwise), as a line."""
+
+    grade: str
+    when: str | None = None
+    text: str
+
+
 class PolicyText(Out):
     """The roll-up policy in words, so a report can say how grades are decided."""
 
     adverse: list[str]
     mitigated_as: str
-    pillar: list[str]
+    pillar: list[PolicyLine]
     pillar_caps: list[str]
-    overall: list[str]
+    overall: list[PolicyLine]
     overall_caps: list[str]
 
 

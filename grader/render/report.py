@@ -19,7 +19,6 @@ Output is deterministic: no timestamps, stable order, the same bytes for the sam
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,9 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-from pydantic import ValidationError
 
-from grader.errors import InputError, Problem
 from grader.models.common import FactValue
 from grader.models.evidence import MARKINGS, EvidenceItem, Marking
 from grader.models.result import (
@@ -39,6 +36,7 @@ from grader.models.result import (
     GradeFinding,
     GradingResult,
     IndicatorRow,
+    PolicyLine,
 )
 from grader.render import svg
 
@@ -246,12 +244,9 @@ def _source_text(item: EvidenceItem, several_documents: bool, documents: dict[st
     return "; ".join(parts)
 
 
-def _policy_line(lines: Sequence[str], grade: str) -> str | None:
-    """The pack's rule for ``grade`` among the policy lines ('<grade> when ...' / '<grade> otherwise')."""
-    for line in lines:
-        if line.startswith(f"{grade} when ") or line == f"{grade} otherwise":
-            return line
-    return None
+def _policy_line(lines: Sequence[PolicyLine], grade: str) -> str | None:
+    """The pack's roll-up rule that gives ``grade``, in words."""
+    return next((line.text for line in lines if line.grade == grade), None)
 
 
 def _tally(states: Sequence[str]) -> str:
@@ -273,7 +268,7 @@ def _change_view(result: GradingResult, cf: Counterfactual | None, titles: dict[
     }
 
 
-def _why(result: GradingResult, finding: GradeFinding, policy: Sequence[str], caps: Sequence[str],
+def _why(result: GradingResult, finding: GradeFinding, policy: Sequence[PolicyLine], caps: Sequence[str],
          units: str, tally: str, titles: dict[str, str]) -> dict[str, Any]:
     """'Why this grade' and 'what would change it' for a pillar or the overall grade."""
     scale = [g.id for g in result.framework.scale]
@@ -587,97 +582,3 @@ def render_report(result: GradingResult, fmt: str = "md", audience: str = "publi
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
-
-
-# --------------------------------------------------------------------------------------------
-# Reading a saved result
-
-
-def _json_positions(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
-    """Line and column of every value in a JSON document, keyed by its path (for error messages)."""
-    positions: dict[tuple[str | int, ...], tuple[int, int]] = {}
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def where(i: int) -> tuple[int, int]:
-        lo, hi = 0, len(line_starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if line_starts[mid] <= i:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1, i - line_starts[lo] + 1
-
-    ws = re.compile(r"\s*")
-    scalar = re.compile(r'-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|null')
-    decoder = json.JSONDecoder()
-
-    def value(i: int, path: tuple[str | int, ...]) -> int:
-        i = ws.match(text, i).end()  # type: ignore[union-attr]
-        positions[path] = where(i)
-        ch = text[i:i + 1]
-        if ch == "{":
-            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
-            if text[i:i + 1] == "}":
-                return i + 1
-            while True:
-                key, i = json.decoder.scanstring(text, ws.match(text, i).end() + 1)  # type: ignore[union-attr]
-                i = ws.match(text, i).end() + 1  # type: ignore[union-attr]  # the ':'
-                i = value(i, (*path, key))
-                i = ws.match(text, i).end()  # type: ignore[union-attr]
-                if text[i] == "}":
-                    return i + 1
-                i += 1
-        if ch == "[":
-            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
-            if text[i:i + 1] == "]":
-                return i + 1
-            n = 0
-            while True:
-                i = value(i, (*path, n))
-                n += 1
-                i = ws.match(text, i).end()  # type: ignore[union-attr]
-                if text[i] == "]":
-                    return i + 1
-                i += 1
-        if ch == '"':
-            return decoder.raw_decode(text, i)[1]
-        m = scalar.match(text, i)
-        return m.end() if m else i + 1
-
-    value(0, ())
-    return positions
-
-
-def read_result(path: Path) -> GradingResult:
-    """A result JSON written by ``grader grade --format json``, or an InputError naming the place."""
-    path = Path(path)
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(file=name, code="RES-001", message="file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(file=name, code="RES-001", message=f"cannot read: {exc}")]) from None
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(file=name, line=exc.lineno, column=exc.colno, code="RES-002",
-                                  message=f"not valid JSON: {exc.msg}")]) from None
-    try:
-        return GradingResult.model_validate_json(text)
-    except ValidationError as exc:
-        positions = _json_positions(text)
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            at = None
-            for k in range(len(loc), -1, -1):
-                if loc[:k] in positions:
-                    at = positions[loc[:k]]
-                    break
-            field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
-            problems.append(Problem(file=name, line=at[0] if at else None, column=at[1] if at else None,
-                                    field=field or None, code="RES-003",
-                                    message=f"not a grader result: {err['msg']}"))
-        raise InputError(problems) from None

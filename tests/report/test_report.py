@@ -23,9 +23,9 @@ from grader.render.report import (
     _source_text,
     fact_text,
     md_escape,
-    read_result,
     render_report,
 )
+from grader.loading.result import read_result
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"

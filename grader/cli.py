@@ -101,17 +101,27 @@ RulesOpt = Annotated[
 @app.command()
 @handles_errors
 def grade(
-    evidence: EvidenceArg = None,
+    evidence: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Evidence set folder; several, or a folder of evidence sets, grade a programme. "
+                            "Default: the bundled Derbyshire 2008 set.", show_default=False),
+    ] = None,
     rules: RulesOpt = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON result to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON result to this file "
+                                             "(several sets: one <set id>.json each into this folder).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Several sets: replace result files already in --out.")] = False,
 ) -> None:
     """Grade an evidence set against a rule pack and show every grade with its reasons."""
+    from grader.grading.batch import is_batch
     from grader.grading.run import grade_paths
     from grader.outputs import write_atomic
     from grader.render.json import render_json
 
-    result = grade_paths(evidence or default_evidence(), rules or default_pack())
+    if evidence and is_batch(evidence):
+        _grade_programme(evidence, rules or default_pack(), fmt, out, force)
+        return
+    result = grade_paths(evidence[0] if evidence else default_evidence(), rules or default_pack())
     if out is not None:
         write_atomic(out, render_json(result))
     if fmt is OutputFormat.json:
@@ -123,6 +133,78 @@ def grade(
         render_table(result, _stdout())
         if out is not None:
             _stderr().print(f"result written to {out}", markup=False)
+
+
+def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: Path | None, force: bool) -> None:
+    """``grade`` with several evidence sets: progress on stderr, one summary table, exit 65 if any failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from grader.grading.batch import grade_batch
+    from grader.render.batch import render_batch, render_batch_json
+    from grader.render.json import render_json
+
+    err = _stderr()
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, total=total, completed=done, description=name)
+
+        report = grade_batch(evidence, rules, out, render_json, force=force, progress=progress)
+    for name in report.ignored:
+        err.print(f"{name}: BATCH-001 not an evidence set (a folder, .xlsx or .csv); passed over", markup=False)
+    for failure in report.failed:
+        for p in failure.problems:
+            err.print(p.line_text(), markup=False)
+    failed = [(f.input, f.problems) for f in report.failed]
+    if fmt is OutputFormat.json:
+        sys.stdout.write(render_batch_json(report.graded, failed))
+    else:
+        render_batch(report.graded, failed, _stdout())
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@handles_errors
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier result JSON (from grade --format json --out).")],
+    new: Annotated[Path, typer.Argument(help="The later result JSON.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed.")] = False,
+) -> None:
+    """What changed between two results of a force, per criterion, pillar and overall, and why."""
+    from grader.analysis.diff import diff_results
+    from grader.analysis.results import load_results
+    from grader.render.diff import render_diff, render_diff_json
+
+    (_, before), (_, after) = load_results([old, new])
+    changes = diff_results(before, after)
+    if fmt is OutputFormat.json:
+        sys.stdout.write(render_diff_json(changes))
+    else:
+        render_diff(changes, _stdout())
+    if exit_code and not changes.no_change:
+        raise typer.Exit(EXIT_TEST_FAILED)
+
+
+@app.command()
+@handles_errors
+def moderate(
+    results: Annotated[list[Path], typer.Argument(help="Result JSON files, or folders of them (e.g. a grade --out folder).")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
+) -> None:
+    """Consistency across forces: same evidence but different outcomes; outcomes on thin evidence."""
+    from grader.analysis.moderation import moderate as moderate_results
+    from grader.analysis.results import load_results
+    from grader.render.moderation import render_moderation, render_moderation_json
+
+    report = moderate_results(load_results(results))
+    if fmt is OutputFormat.json:
+        sys.stdout.write(render_moderation_json(report))
+    else:
+        render_moderation(report, _stdout())
 
 
 @app.command()

@@ -278,26 +278,45 @@ def rules_test(
     from grader.authoring.report import junit_xml, run_pack_tests
 
     summary = run_pack_tests(pack or default_pack())
-    console = _stdout()
     for case in summary.results:
-        mark = "PASSED" if case.passed else "FAILED"
-        console.print(f"{case.test_id} {mark}", markup=False)
+        typer.echo(f"{case.test_id} {'PASSED' if case.passed else 'FAILED'}")
         for failure in case.failures:
-            console.print(f"    {case.file}:{case.line}: {failure}", markup=False)
+            typer.echo(f"    {case.file}:{case.line}: {failure}")
     cov = summary.coverage
     held = len(cov.rules_total) - len(cov.rules_missed)
-    console.print(f"rule coverage: {held}/{len(cov.rules_total)} rules held in some case; "
-                  f"{len(cov.clauses_total) - len(cov.clauses_missed)}/{len(cov.clauses_total)} clauses matched",
-                  markup=False)
+    typer.echo(f"rule coverage: {held}/{len(cov.rules_total)} rules held in some case; "
+               f"{len(cov.clauses_total) - len(cov.clauses_missed)}/{len(cov.clauses_total)} clauses matched")
     for r in cov.rules_missed:
-        console.print(f"    never held: {r}", markup=False)
-    console.print(f"{summary.passed} passed, {summary.failed} failed", markup=False)
+        typer.echo(f"    never held: {r}")
+    for c in cov.clauses_missed:
+        typer.echo(f"    never matched an item: {c}")
+    typer.echo(f"{summary.passed} passed, {summary.failed} failed")
     if junit is not None:
         from grader.outputs import write_atomic
 
         write_atomic(junit, junit_xml(summary))
     if summary.failed:
         raise typer.Exit(EXIT_TEST_FAILED)
+
+
+@rules_app.command("new")
+@handles_errors
+def rules_new(
+    criterion: Annotated[str, typer.Argument(help="The new criterion's id, e.g. PRE-08.")],
+    pillar: Annotated[str, typer.Option("--pillar", "-p", help="The pillar it belongs to.")],
+    pack: Annotated[Path, typer.Option("--pack", help="Rule pack folder (default: the current folder).")]
+    = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Replace files that already exist.")] = False,
+) -> None:
+    """Scaffold criteria/<ID>.yaml and tests/<ID>.yaml: they load, their tests pass, and
+    'rules check' lists the TODOs left to write."""
+    from grader.authoring.scaffold import new_criterion
+    from grader.loading.files import display_path
+
+    made = new_criterion(pack, criterion, pillar, force=force)
+    typer.echo(f"created {display_path(made.criterion_file)}")
+    typer.echo(f"created {display_path(made.test_file)}")
+    typer.echo(f"next: write the criterion and its tests, then: grader rules test {display_path(pack)}")
 
 
 class ReportFormat(str, Enum):
@@ -347,17 +366,23 @@ def report(
 
 
 class SchemaName(str, Enum):
+    rules = "rules"
+    pack = "pack"
+    facts = "facts"
     result = "result"
     evidence = "evidence"
     evidence_set = "evidence-set"
 
 
 @app.command()
-def schema(which: Annotated[SchemaName, typer.Argument(help="result, evidence (an item file) or evidence-set.")]) -> None:
-    """Print the JSON Schema of a file grader reads or writes (generated from its models)."""
-    from grader.schemas import schema_for
+def schema(which: Annotated[SchemaName, typer.Argument(
+        help="rules (a criterion file), pack (pack.yaml), facts (a fact catalogue file), result, "
+             "evidence (an item file) or evidence-set.")]) -> None:
+    """Print the JSON Schema of a file grader reads or writes, generated from its models (the same
+    text as grader/schemas/*.json, which the bundled files' yaml-language-server lines name)."""
+    from grader.schemas import schema_text
 
-    typer.echo(json.dumps(schema_for(which.value), indent=2, sort_keys=True))
+    sys.stdout.write(schema_text(which.value))
 
 
 def main() -> None:

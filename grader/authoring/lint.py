@@ -147,6 +147,7 @@ class _Linter:
             self.bands(crit)
         self.rollup()
         self.unused_facts()
+        self.placeholders()
 
     def duplicates(self) -> None:
         """Ids that collide in a finding's trace (criterion and pack-wide concerns or uplifts)."""
@@ -351,6 +352,29 @@ class _Linter:
                     self.add(doc, ("facts", name), "LINT-080",
                              f"fact {name!r} is declared but no rule tests it; evidence may carry it, but it never "
                              "counts towards a finding", "warning", key=True)
+
+    def placeholders(self) -> None:
+        """What ``grader rules new`` left for the inspector to write: TODO texts, placeholder tags."""
+        for crit in self.pack.criteria:
+            doc = self.crit_doc(crit)
+            texts: list[tuple[PathKey, str]] = [(("title",), crit.title), (("standard",), crit.standard)]
+            if crit.source is not None:
+                texts.append((("source", "section"), crit.source.section))
+            for section in ("rules", "mitigations", "concerns", "uplifts"):
+                texts += [((section, i, "because"), e.because) for i, e in enumerate(getattr(crit, section))]
+            for path, text in texts:
+                if "TODO" in text:
+                    self.add(doc, path, "LINT-090", f"{path[-1]} of {crit.id} is still a placeholder "
+                             f"({text[:50]!r}); write it", "warning")
+            placeholder = {f"{crit.id.lower()}-gap", f"{crit.id.lower()}-met"}
+            for i, rule in enumerate(crit.rules):
+                for clause, cpath in clauses_with_paths(rule.when, ("rules", i, "when")):
+                    for cond, path in conds_of(clause, cpath):
+                        for test, tpath in tests_with_paths(cond, path):
+                            if test.subject == "field" and test.name == "tags" and test.value in placeholder:
+                                self.add(doc, tpath, "LINT-091",
+                                         f"rule {rule.id!r} still tests the scaffold's placeholder tag "
+                                         f"{test.value!r}; test facts from the catalogue instead", "warning")
 
     # --- roll-up ----------------------------------------------------------------------------
 

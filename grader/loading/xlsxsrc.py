@@ -1,0 +1,271 @@
+"""Read an evidence set from a capture workbook (``.xlsx``), as ``grader evidence template`` writes it.
+
+Layout (sheet names are matched without regard to case):
+
+- **Set**: two columns, ``field`` and ``value``: ``id``, ``force``, ``framework``, ``title``,
+  ``inspected``; ``default document`` / ``default marking`` / ``default verified`` /
+  ``default collected`` (used where an item's cell is blank); ``context:NAME`` rows for the
+  force's context facts; ``sheet:SHEET`` rows giving the pillar of an item sheet's rows.
+- **Documents**: ``key``, ``title``, ``publisher``, ``published``, ``reference``.
+- **Indicators**: indicator rows (``kind`` may be left out).
+- **Instructions** and **Lists** (the drop-down values) are not read.
+- Every other sheet holds item rows: the columns of :mod:`grader.loading.tablesrc`.
+
+The workbook is read with openpyxl (which parses its XML through defusedxml) after checking
+that it is a zip of sane size, so a hostile file cannot exhaust memory. A cell holding a formula
+is read by its saved result; a formula that was never calculated is an error, never a blank.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import InputError, Problem
+from grader.loading.conditions import suggest
+from grader.loading.tablesrc import (
+    Cell,
+    RowDefaults,
+    TableLocator,
+    _date,
+    _fact,
+    _text,
+    blank_row,
+    norm_header,
+    read_header,
+    row_to_item,
+)
+from grader.loading.yamlsrc import MAX_FILE_BYTES
+
+#: Largest total of a workbook's unpacked parts (a 20 MB zip of repeated XML can unpack to GBs).
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_MEMBERS = 10_000
+
+SET_SHEET = "Set"
+DOCUMENTS_SHEET = "Documents"
+INDICATORS_SHEET = "Indicators"
+INSTRUCTIONS_SHEET = "Instructions"
+LISTS_SHEET = "Lists"
+#: Sheets that hold no item rows.
+NOT_ITEMS = {n.lower() for n in (SET_SHEET, DOCUMENTS_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET)}
+
+MANIFEST_FIELDS = ("id", "force", "framework", "title", "inspected")
+DEFAULT_FIELDS = ("document", "marking", "verified", "collected")
+DOCUMENT_COLUMNS = ("key", "title", "publisher", "published", "reference")
+CONTEXT_PREFIX = "context:"
+_ERROR_VALUES = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"}
+SHEET_PREFIX = "sheet:"
+
+
+@dataclass
+class Workbook:
+    """What a workbook holds, before validation: manifest data and item rows, each with its cells."""
+
+    manifest: dict[str, Any]
+    manifest_cells: TableLocator
+    items: list[tuple[dict[str, Any], TableLocator]] = field(default_factory=list)
+    sha256: str = ""
+
+
+def _check_zip(path: Path, display: str, raw: bytes) -> None:
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise InputError([Problem(file=display, code="XLSX-001",
+                                  message="not an .xlsx workbook (not a zip file); save it as 'Excel Workbook (.xlsx)'")])
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+            raise InputError([Problem(file=display, code="XLSX-002",
+                                      message=f"workbook unpacks to more than {MAX_UNPACKED_BYTES:,} bytes "
+                                              f"or {MAX_MEMBERS:,} parts; grader refuses it")])
+
+
+def _rows(values_ws: Any, formula_ws: Any, display: str, sheet: str,
+          problems: list[Problem]) -> list[tuple[int, dict[int, Any]]]:
+    """Non-blank rows of a sheet: (row number, {column: value}); formulas read by saved result."""
+    out = []
+    formula_rows = formula_ws.iter_rows(values_only=True)
+    for r, values in enumerate(values_ws.iter_rows(values_only=True), start=1):
+        formulas = next(formula_rows, ())
+        cells: dict[int, Any] = {}
+        for c, value in enumerate(values, start=1):
+            f = formulas[c - 1] if c - 1 < len(formulas) else None
+            if value is None and isinstance(f, str) and f.startswith("="):
+                problems.append(Cell(display, sheet, r, c).problem(
+                    "XLSX-003", f"formula {f!r} has no saved result (the file was not saved by a spreadsheet "
+                                "program); open and save it, or type the value"))
+                continue
+            if isinstance(value, str) and value in _ERROR_VALUES:
+                problems.append(Cell(display, sheet, r, c).problem("XLSX-004", f"the cell shows the error {value}"))
+                continue
+            cells[c] = value
+        if not blank_row(cells.values()):
+            out.append((r, cells))
+    return out
+
+
+def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
+    """Read ``path``; return what it holds and the problems found (raises only if it is unreadable)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError([Problem(file=display, code="LOAD-001", message=f"cannot read: {exc.strerror}")]) from None
+    if size > MAX_FILE_BYTES:
+        raise InputError([Problem(file=display, code="LOAD-002",
+                                  message=f"file is {size:,} bytes; grader reads files up to {MAX_FILE_BYTES:,} bytes")])
+    raw = path.read_bytes()
+    _check_zip(path, display, raw)
+    import openpyxl  # imported here: only workbook users pay for it
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not keep
+            values_wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            formula_wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for a damaged file; none is the user's bug
+        root: BaseException = exc
+        while root.__cause__ is not None or root.__context__ is not None:  # name what really went wrong
+            root = root.__cause__ or root.__context__  # type: ignore[assignment]
+        raise InputError([Problem(file=display, code="XLSX-001",
+                                  message=f"cannot read the workbook: {type(root).__name__}: {root}")]) from None
+    problems: list[Problem] = []
+    try:
+        sheets = {name.lower(): name for name in values_wb.sheetnames}
+        book = Workbook(manifest={}, manifest_cells=TableLocator(display, Cell(display, SET_SHEET, 1)),
+                        sha256=hashlib.sha256(raw).hexdigest())
+
+        def rows_of(name: str) -> list[tuple[int, dict[int, Any]]]:
+            return _rows(values_wb[name], formula_wb[name], display, name, problems)
+
+        if SET_SHEET.lower() not in sheets:
+            problems.append(Problem(file=display, code="XLSX-010",
+                                    message=f"no '{SET_SHEET}' sheet: a capture workbook names its evidence set "
+                                            f"(id, force, framework, title, inspected) on a sheet called {SET_SHEET}; "
+                                            "`grader evidence template --xlsx FILE` writes one"))
+            return book, problems
+        set_name = sheets[SET_SHEET.lower()]
+        book.manifest_cells = TableLocator(display, Cell(display, set_name, 1))
+        defaults, sheet_pillars = _read_set(rows_of(set_name), display, set_name, book, problems)
+        if DOCUMENTS_SHEET.lower() in sheets:
+            doc_name = sheets[DOCUMENTS_SHEET.lower()]
+            _read_documents(rows_of(doc_name), display, doc_name, book, problems)
+        for name in values_wb.sheetnames:
+            if name.lower() in NOT_ITEMS:
+                continue
+            rows = rows_of(name)
+            if not rows:
+                continue
+            head_row, head = rows[0]
+            head_problems: list[Problem] = []
+            header = read_header(sorted(head.items()),
+                                 lambda col: Cell(display, name, head_row, col, _text(head.get(col))), head_problems)
+            if head_problems:
+                problems.extend(head_problems)
+                continue
+            sheet_defaults = RowDefaults(dict(defaults.values))
+            if name.lower() in sheet_pillars:
+                sheet_defaults.values["pillar"] = sheet_pillars[name.lower()]
+            kind = "indicator" if name.lower() == INDICATORS_SHEET.lower() else None
+            for r, cells in rows[1:]:
+                locator = TableLocator(display, Cell(display, name, r))
+                data = row_to_item(header, cells, locator, sheet_defaults, problems, default_kind=kind)
+                book.items.append((data, locator))
+        unknown = sorted(set(sheet_pillars) - set(sheets))
+        for sheet in unknown:
+            _, cell = sheet_pillars[sheet]
+            problems.append(cell.problem("XLSX-013", f"there is no sheet called {sheet!r}"
+                                                     f"{suggest(sheet, list(sheets))}"))
+    finally:
+        values_wb.close()
+        formula_wb.close()
+    return book, problems
+
+
+def _read_set(rows: list[tuple[int, dict[int, Any]]], display: str, sheet: str, book: Workbook,
+              problems: list[Problem]) -> tuple[RowDefaults, dict[str, tuple[str, Cell]]]:
+    defaults = RowDefaults()
+    sheet_pillars: dict[str, tuple[str, Cell]] = {}
+    seen: dict[str, Cell] = {}
+    known = [*MANIFEST_FIELDS, *(f"default {d}" for d in DEFAULT_FIELDS), "context:NAME", "sheet:NAME"]
+    loc = book.manifest_cells
+    for r, cells in rows:
+        key_raw, value = cells.get(1), cells.get(2)  # further columns are notes
+        if key_raw is None and (value is None or (isinstance(value, str) and not value.strip())):
+            continue
+        if key_raw is None:
+            problems.append(Cell(display, sheet, r, 1, "field").problem("XLSX-011", "a value without a field name"))
+            continue
+        key_text = str(key_raw).strip()
+        key = norm_header(key_text)
+        if key in ("field",) and r == rows[0][0]:
+            continue  # the header row
+        key_cell = Cell(display, sheet, r, 1, "field")
+        value_cell = Cell(display, sheet, r, 2, key_text)
+        if key in seen:
+            problems.append(key_cell.problem("XLSX-012", f"field {key_text!r} is given twice (first at {seen[key].text()})"))
+            continue
+        seen[key] = key_cell
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        known_key = key in MANIFEST_FIELDS or key.startswith((CONTEXT_PREFIX, SHEET_PREFIX)) or \
+            (key.startswith("default ") and key[8:] in DEFAULT_FIELDS)
+        if not known_key:
+            problems.append(key_cell.problem("XLSX-011", f"unknown field {key_text!r}{suggest(key, known)}"))
+            continue
+        if blank:
+            continue  # a blank value is "not given"; required fields are reported by validation
+        if key in MANIFEST_FIELDS:
+            book.manifest[key] = _date(value) if key == "inspected" else _text(value)
+            loc.cells[key] = value_cell
+        elif key.startswith("default ") and key[8:] in DEFAULT_FIELDS:
+            defaults.values[key[8:]] = (value, value_cell)
+        elif key.startswith(CONTEXT_PREFIX):
+            name = key_text.split(":", 1)[1].strip()
+            book.manifest.setdefault("force_context", {})[name] = _fact(value)
+            loc.cells[f"force_context.{name}"] = value_cell
+        elif key.startswith(SHEET_PREFIX):
+            sheet_name = key_text.split(":", 1)[1].strip()
+            sheet_pillars[sheet_name.lower()] = (_text(value), value_cell)
+    return defaults, sheet_pillars
+
+
+def _read_documents(rows: list[tuple[int, dict[int, Any]]], display: str, sheet: str, book: Workbook,
+                    problems: list[Problem]) -> None:
+    if not rows:
+        return
+    head_row, head = rows[0]
+    cols: dict[int, str] = {}
+    for c, raw in sorted(head.items()):
+        name = norm_header(str(raw))
+        if name not in DOCUMENT_COLUMNS:
+            problems.append(Cell(display, sheet, head_row, c).problem(
+                "XLSX-014", f"unknown column {raw!r}{suggest(name, list(DOCUMENT_COLUMNS))}"))
+            continue
+        cols[c] = name
+    key_col = next((c for c, n in cols.items() if n == "key"), None)
+    if key_col is None:
+        problems.append(Cell(display, sheet, head_row, 1).problem("XLSX-014", "the Documents sheet needs a 'key' column"))
+        return
+    documents = book.manifest.setdefault("documents", {})
+    loc = book.manifest_cells
+    for r, cells in rows[1:]:
+        key = _text(cells.get(key_col))
+        key_cell = Cell(display, sheet, r, key_col, "key")
+        if key is None:
+            problems.append(key_cell.problem("XLSX-015", "a document needs a key (items cite it in their 'document' cell)"))
+            continue
+        if key in documents:
+            problems.append(key_cell.problem("XLSX-016", f"document key {key!r} is given twice"))
+            continue
+        doc: dict[str, Any] = {}
+        loc.cells[f"documents.{key}"] = key_cell
+        for c, name in cols.items():
+            if name == "key" or cells.get(c) is None:
+                continue
+            value = cells[c]
+            doc[name] = _date(value) if name == "published" else _text(value)
+            loc.cells[f"documents.{key}.{name}"] = Cell(display, sheet, r, c, name)
+        documents[key] = doc

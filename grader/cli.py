@@ -37,6 +37,9 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Tools for writing rule packs: check and test.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+evidence_app = typer.Typer(help="Getting evidence in: check a set, a capture workbook, import a report.",
+                           no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -383,6 +386,67 @@ def schema(which: Annotated[SchemaName, typer.Argument(
     from grader.schemas import schema_text
 
     sys.stdout.write(schema_text(which.value))
+
+
+@evidence_app.command("check")
+@handles_errors
+def evidence_check(
+    evidence: Annotated[Path, typer.Argument(help="Evidence set: a folder, or a .yaml, .csv or .xlsx file.")],
+    rules: RulesOpt = None,
+) -> None:
+    """Every mistake in an evidence set, located, with warnings and a count per pillar and kind."""
+    from grader.authoring.evidence_check import check_evidence
+    from grader.render.evidence import render_evidence_summary
+
+    report = check_evidence(evidence, rules or default_pack())
+    for p in report.problems:
+        typer.echo(f"{p.line_text()} (warning)" if p.severity == "warning" else p.line_text())
+    if report.loaded is not None:
+        render_evidence_summary(report.summary, _stdout())
+    typer.echo(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    if report.errors:
+        raise typer.Exit(EXIT_TEST_FAILED)
+
+
+@evidence_app.command("template")
+@handles_errors
+def evidence_template(
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the capture workbook to this .xlsx file.")],
+    rules: RulesOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write a capture workbook for a rule pack: a sheet per pillar, drop-downs, fact columns."""
+    from grader.authoring.capture import write_capture_template
+
+    write_capture_template(rules or default_pack(), xlsx, force=force)
+    _stderr().print(f"capture workbook written to {xlsx}", markup=False)
+
+
+@evidence_app.command("import-report")
+@handles_errors
+def evidence_import_report(
+    report_file: Annotated[Path, typer.Argument(metavar="REPORT", help="Inspection report text (the HMIC 2008 layout).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence set folder to create.")],
+    rules: RulesOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
+    set_id: Annotated[str | None, typer.Option("--set-id", help="Id of the new set (default: force and year).")] = None,
+    force_name: Annotated[str | None, typer.Option("--force-name", help="The force, if the report does not say.")] = None,
+    verified: Annotated[bool, typer.Option("--verified", help="Mark the items verified (default: not, "
+                                                              "until an inspector has checked them).")] = False,
+) -> None:
+    """Turn a published report into an evidence set: one item per bullet, matched to criteria."""
+    from grader.importers.report import TODO_FILE, import_report
+
+    result = import_report(report_file, rules or default_pack(), out, force=force, set_id=set_id,
+                           force_name=force_name, verified=verified)
+    typer.echo((out / TODO_FILE).read_text(encoding="utf-8"), nl=False)
+    err = _stderr()
+    for u in result.unmatched:
+        err.print(f"{report_file}:{u.line}: IMPORT-050 {u.section} matches no criterion of the pack; "
+                  f"its {u.items} items were written with no criteria", markup=False)
+    err.print(f"imported {result.qualitative} items in "
+              f"{sum(1 for ids in result.criteria_items.values() if ids)} criteria and {result.indicators} "
+              f"indicator rows into {out}; facts to fill in: {out / TODO_FILE}", markup=False)
 
 
 def main() -> None:

@@ -50,6 +50,7 @@ class SideMisses:
     """The closest misses for one condition (a clause's ``where``, or one side of a pair)."""
 
     label: str  # "" for a counting clause, "first" / "second" for a pair
+    scope: str  # the clause's scope: criterion, pillar or all
     in_scope: int
     matched: list[str]
     misses: list[Miss]
@@ -108,7 +109,7 @@ def closest_misses(pack: RulePack, crit: Criterion, loaded: LoadedEvidence,
                    clauses: list[CountClause | PairClause]) -> dict[str, list[SideMisses]]:
     """For each clause (by key), the in-scope items nearest to matching its condition(s)."""
     probes: list[CountClause] = []
-    plan: list[tuple[str, str, _Node, dict[Lit, str], str]] = []  # clause key, label, tree, lit->probe, scope probe
+    plan: list[tuple[str, str, str, _Node, dict[Lit, str], str]] = []  # key, label, scope, tree, probes, scope probe
     for c in clauses:
         sides = [("", c.where)] if isinstance(c, CountClause) else [("first", c.first), ("second", c.second)]
         scope_key = f"closest|{c.key}|scope"
@@ -123,7 +124,7 @@ def closest_misses(pack: RulePack, crit: Criterion, loaded: LoadedEvidence,
                 lit_keys[lit] = key
             whole = f"closest|{c.key}|{label}|whole"
             probes.append(CountClause(key=whole, form="some", n=1, where=cond, scope=c.scope))
-            plan.append((c.key, label, tree, lit_keys, scope_key))
+            plan.append((c.key, label, c.scope, tree, lit_keys, scope_key))
     if not probes:
         return {}
     probe_crit = Criterion(
@@ -144,14 +145,14 @@ def closest_misses(pack: RulePack, crit: Criterion, loaded: LoadedEvidence,
         return {m[0] for m in found.get(f"{crit.id}|{key}", [])}
 
     out: dict[str, list[SideMisses]] = {}
-    for clause_key, label, tree, lit_keys, scope_key in plan:
+    for clause_key, label, scope, tree, lit_keys, scope_key in plan:
         in_scope = ids(scope_key)
         passing = {lit: ids(key) for lit, key in lit_keys.items()}
         matched = sorted(ids(f"closest|{clause_key}|{label}|whole"))
         costs = sorted(((n, item, failed) for item in in_scope if item not in matched
                         for n, failed in [_cost(tree, item, passing)] if n > 0), key=lambda x: (x[0], x[1]))
         best = [Miss(item, failed) for n, item, failed in costs if n == costs[0][0]][:MAX_SHOWN] if costs else []
-        out.setdefault(clause_key, []).append(SideMisses(label, len(in_scope), matched, best))
+        out.setdefault(clause_key, []).append(SideMisses(label, scope, len(in_scope), matched, best))
     return out
 
 

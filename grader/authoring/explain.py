@@ -122,7 +122,7 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path) -> 
                 lines.append("")
             lines.append(f"{n}. {word} {entry.id} {label}: {state}")
             lines.append(f"   needs: {describe_clause(entry.when)}")
-            lines.extend(_clause_lines(entry.when, t, misses, statements))
+            lines.extend(_clause_lines(entry.when, t, misses, statements, crit.id, crit.pillar))
     if finding.decided_by == "otherwise":
         lines += ["", f"No rule held, so 'otherwise' applies: {finding.outcome}."]
     cited = sorted(set(finding.evidence) | set(finding.mitigation.evidence if finding.mitigation else []))
@@ -171,7 +171,7 @@ def _short(when: Clause, trace: RuleTrace) -> list[CountClause | PairClause]:
 
 
 def _clause_lines(when: Clause, trace: RuleTrace, misses: dict[str, list[SideMisses]],
-                  statements: dict) -> list[str]:  # type: ignore[type-arg]
+                  statements: dict, crit_id: str, pillar: str) -> list[str]:  # type: ignore[type-arg]
     by_key = {c.key: c for c in trace.clauses}
     lines: list[str] = []
     for clause, positive in _walk(when):
@@ -186,17 +186,24 @@ def _clause_lines(when: Clause, trace: RuleTrace, misses: dict[str, list[SideMis
             lines.append(f"       too many: {len(matched)} item{'s' if len(matched) != 1 else ''} matched"
                          + (f", at most {clause.n} may" if clause.form == "at_most" else ", none may"))
         for side in misses.get(clause.key, []):
-            lines.extend(_miss_lines(side, statements))
+            lines.extend(_miss_lines(side, statements, crit_id, pillar))
     return lines
 
 
-def _miss_lines(side: SideMisses, statements: dict) -> list[str]:  # type: ignore[type-arg]
+def _miss_lines(side: SideMisses, statements: dict, crit_id: str,  # type: ignore[type-arg]
+                pillar: str) -> list[str]:
     prefix = f"{side.label} item: " if side.label else ""
     if side.label and side.matched:
         return [f"       {prefix}matched by {', '.join(side.matched)}"]
     if not side.misses:
-        scope = "no item is in scope" if side.in_scope == 0 else "no other item in scope"
-        return [f"       {prefix}closest miss: none ({scope})"]
+        if side.in_scope:
+            why = "every item in scope matched, and the clause needs more"
+        else:
+            why = {"criterion": f"no verified item informs {crit_id} (names it in its 'criteria'); "
+                                "'scope: pillar' on the clause would look at every item of the pillar",
+                   "pillar": f"no verified item belongs to the pillar {pillar}",
+                   "all": "the evidence set has no verified item"}[side.scope]
+        return [f"       {prefix}closest miss: none: {why}"]
     out = []
     for miss in side.misses:
         item = statements[miss.item]

@@ -163,7 +163,8 @@ def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defau
     elif isinstance(raw, list):
         add, drop_pillars, add_path = raw, set(), path
     else:
-        problems.append(doc.problem(path, "TEST-008", "'evidence' is a list of items or {from: DIR, without: [...], add: [...]}"))
+        problems.append(doc.problem(path, "TEST-008",
+                                    "'evidence' is a list of items or {from: DIR, without: [...], add: [...]}"))
         return None
     items: list[EvidenceItem] = []
     item_docs: dict[str, tuple[YamlDocument, tuple[str | int, ...]]] = {}
@@ -231,7 +232,9 @@ def run_case(grader: Grader, case: TestCase) -> CaseResult:
             if key in exp:
                 wanted = sorted(exp[key]) if key in ("cites", "concerns") else exp[key]
                 if wanted != actual:
-                    out.failures.append(f"{key}: expected {wanted!r}, got {actual!r} ({why})")
+                    out.failures.append(f"{key}: expected {wanted!r}, got {actual!r}")
+        if out.failures:
+            out.failures.append(f"why: {why}")
     else:
         if "overall" in exp and exp["overall"] != result.overall.grade:
             out.failures.append(f"overall: expected {exp['overall']!r}, got {result.overall.grade!r} "

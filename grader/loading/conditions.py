@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,9 +74,22 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_TESTS_PER_CLAUSE = 40
 
 
-def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
-    """`` (did you mean 'x'?)`` when a close known name exists, else an empty string."""
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+def _id_key(word: str) -> str:
+    """``INT-01``, ``int_1`` and ``INT-O1`` all become ``INT1``: how people mistype ids."""
+    flat = re.sub(r"[-_\s]", "", word.upper())
+    return re.sub(r"[0-9O]*[0-9][0-9O]*", lambda m: str(int(m.group(0).replace("O", "0"))), flat)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` when a close known name exists, else an empty string.
+
+    A name equal but for case, separators, leading zeros or O-for-0 wins over mere similarity
+    (difflib alone suggests INT-10 for INT-1).
+    """
+    options = sorted(set(choices))
+    key = _id_key(str(word))
+    same = [c for c in options if _id_key(c) == key and c != word]
+    close = same or difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

@@ -35,11 +35,9 @@ def check_against_pack(loaded: LoadedEvidence, pack: RulePack) -> list[Problem]:
     criteria = {c.id: c for c in pack.criteria}
     manifest = loaded.evidence.manifest
     if manifest.framework != pack.manifest.name:
-        problems.append(Problem(
-            file=f"{loaded.root.name}/evidence-set.yaml", code="EVID-020", severity="warning",
-            message=f"evidence was collected for framework {manifest.framework!r} but is graded with "
-                    f"pack {pack.manifest.name!r}",
-        ))
+        problems.append(loaded.manifest_problem(
+            ("framework",), "EVID-020", f"evidence was collected for framework {manifest.framework!r} but is "
+            f"graded with pack {pack.manifest.name!r}", severity="warning"))
     for item in loaded.evidence.items:
         if item.pillar not in pillars:
             problems.append(loaded.problem(item.id, ("pillar",), "EVID-021",

@@ -33,6 +33,9 @@ def validation_problems(
     for err in exc.errors(include_url=False):
         walked, rest = _walk(data, err["loc"])
         etype = err["type"]
+        if etype == "extra_forbidden" and not rest and walked:
+            # the unknown key exists in the data, so the walk went into it: step back out
+            walked, rest = walked[:-1], (walked[-1],)
         if etype in ("missing", "extra_forbidden") and rest:
             field_path: PathKey = (*base, *walked, rest[0])
         else:

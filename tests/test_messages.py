@@ -1,0 +1,39 @@
+"""Error messages an inspector can act on: the right place and the right suggestion."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.errors import InputError
+from grader.loading.conditions import suggest
+from grader.loading.evidence import load_evidence
+
+IDS = [f"INT-{i:02d}" for i in range(1, 11)]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("INT-1", "INT-01"), ("INT-O1", "INT-01"), ("int-01", "INT-01"),
+                                              ("INT_10", "INT-10"), ("INT-11", "INT-10")])
+def test_suggestions_prefer_the_same_id_written_differently(typed: str, meant: str) -> None:
+    assert suggest(typed, IDS) == f"; did you mean {meant!r}?"
+
+
+def test_no_suggestion_when_nothing_is_close() -> None:
+    assert suggest("vetting", IDS) == ""
+
+
+def test_unknown_item_field_is_located_at_the_key_with_a_suggestion(tmp_path: Path, evidence_dir: Path) -> None:
+    dst = tmp_path / "set"
+    shutil.copytree(evidence_dir, dst)
+    path = dst / "items" / "enforcement.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    n = next(i for i, line in enumerate(lines) if line.strip().startswith("statement:"))
+    lines[n] = lines[n].replace("statement:", "statment:", 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_evidence(dst)
+    texts = [p.line_text() for p in exc.value.problems]
+    assert any(f"enforcement.yaml:{n + 1}:" in t and "unknown field 'statment'; did you mean 'statement'?" in t
+               for t in texts), texts

@@ -11,6 +11,7 @@ errors are mistakes, warnings are worth a look.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Iterator, Sequence
@@ -315,7 +316,10 @@ class _Linter:
             span = [Interval(union[0].lo, union[-1].hi, union[0].lo_open, union[-1].hi_open)] if union else []
             sides = "; ".join(f"{crit.rules[j].id!r} (-> {crit.rules[j].outcome}) covers {_band_words(ints)}"
                               for j, ints in bands)
+            whole = _whole_bounds(union)
             for gap in intersect_sets(complement(union), span):
+                if whole and not _holds_a_whole_value(gap):
+                    continue  # between whole-number (or whole-day) bounds: a count or a date, no gap
                 above = [j for j, ints in bands if any(i.lo is not None and gap.hi is not None and i.lo >= gap.hi
                                                        for i in ints)]
                 at = above[0] if above else bands[-1][0]
@@ -440,11 +444,12 @@ class _Linter:
                     self.add(mdoc, self.level_path("overall", g), "LINT-060",
                              f"the overall roll-up can never give {g!r} ({labels[g]}) with {n} pillars, whatever "
                              "their grades")
-        if overall is not None and all(by_pillar_actual.get(p.id) is not None for p in m.pillars
-                                       if p.id in by_pillar_actual):
+        empty = decide(policy.pillar, [], scale)[0]  # the grade of a pillar with no criteria
+        reachable_by_pillar = [by_pillar_actual[p.id] if p.id in by_pillar_actual else {empty} for p in m.pillars]
+        if overall is not None and all(g is not None for g in reachable_by_pillar):
             groups2: dict[tuple[bool, frozenset[tuple[str, bool]]], int] = {}
-            for p in m.pillars:
-                grades = by_pillar_actual.get(p.id) or {scale[-1]}
+            for grades in reachable_by_pillar:
+                assert grades is not None
                 k = (True, frozenset((g, False) for g in grades))
                 groups2[k] = groups2.get(k, 0) + 1
             actual_overall = reachable_grades(policy.overall, groups2, scale)
@@ -621,6 +626,24 @@ def ordered_keys(cond: Cond, domain: Domain) -> list[tuple[str, ...]]:
     return out
 
 
+def _whole_bounds(ints: list[Interval]) -> bool:
+    """Every bound is a whole number (or a date): the fact is probably counted, so a gap that
+    holds no whole value (``equals: 0`` then ``gte: 1``) is no gap."""
+    bounds = [b for i in ints for b in (i.lo, i.hi) if b is not None]
+    return all(isinstance(b, dt.date) or (isinstance(b, int | float) and float(b).is_integer()) for b in bounds)
+
+
+def _holds_a_whole_value(gap: Interval) -> bool:
+    """Whether a gap between whole bounds holds a whole number (or a day)."""
+    if gap.lo is None or gap.hi is None:
+        return True
+    if isinstance(gap.lo, dt.date):
+        first = gap.lo + dt.timedelta(days=1) if gap.lo_open else gap.lo
+    else:
+        first = math.floor(gap.lo) + 1 if gap.lo_open else math.ceil(gap.lo)
+    return first < gap.hi or (first == gap.hi and not gap.hi_open)
+
+
 def _band_words(ints: list[Interval]) -> str:
     return " and ".join(show_interval(i) if not (i.lo is None and i.hi is None) else "any value" for i in ints)
 
@@ -645,10 +668,10 @@ def reachable_grades(level: Level, groups: dict[tuple[bool, frozenset[tuple[str,
     for (significant, states), count in sorted(groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1]))):
         ordered = sorted(states)
         total *= max(1, _multisets(len(ordered), count))
-        spaces.append([[Unit(f"u{j}", o, significant, mit) for j, (o, mit) in enumerate(combo)]
-                       for combo in itertools.combinations_with_replacement(ordered, count)])
         if total > MAX_COMBINATIONS:
             return None
+        spaces.append([[Unit(f"u{j}", o, significant, mit) for j, (o, mit) in enumerate(combo)]
+                       for combo in itertools.combinations_with_replacement(ordered, count)])
     found: set[str] = set()
     for parts in itertools.product(*spaces):
         units = [Unit(f"{i}-{u.id}", u.state, u.significant, u.mitigated) for i, part in enumerate(parts) for u in part]

@@ -44,8 +44,9 @@ def check(tmp_path: Path, rules: list[dict[str, Any]], **pack: Any) -> tuple[Pat
     """Check a one-pillar pack: T-01 with ``rules`` beside a sound T-02 (the ACPO-like policy
     needs two significant criteria for a pillar to be able to fail)."""
     pack.setdefault("uplifts", [kit.UPLIFT3])
+    pack.setdefault("pillars", ("alpha",))
     crits = [kit.criterion("T-01", rules), kit.criterion("T-02", SOUND)]
-    root = kit.write_pack(tmp_path, crits, pillars=("alpha",), **pack)
+    root = kit.write_pack(tmp_path, crits, **pack)
     return root, check_pack(root)
 
 
@@ -243,7 +244,7 @@ def test_the_overall_roll_up_is_enumerated_too(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("low", "high", "gap"), [
     ({"lt": 3}, {"gt": 3}, "fact score 3 is covered by no rule"),
     ({"lt": 3}, {"gte": 5}, "fact score from 3 below 5 is covered by no rule"),
-    ({"between": [0, 2]}, {"between": [3, 10]}, "fact score above 2 below 3 is covered by no rule"),
+    ({"between": [0, 2.5]}, {"between": [3, 10]}, "fact score above 2.5 below 3 is covered by no rule"),
 ])
 def test_a_gap_between_numeric_bands(tmp_path: Path, low: dict[str, Any], high: dict[str, Any], gap: str) -> None:
     root, problems = check(tmp_path, [kit.rule("low", "fails", some({"fact": "score", **low})),
@@ -252,6 +253,16 @@ def test_a_gap_between_numeric_bands(tmp_path: Path, low: dict[str, Any], high: 
     assert p.severity == "warning" and gap in p.message
     assert "would fall to 'insufficient-evidence'" in p.message
     assert p.line == line_of(root / "criteria" / "T-01.yaml", "- id: high")
+
+
+def test_a_count_has_no_gap_between_whole_numbers(tmp_path: Path) -> None:
+    _, problems = check(tmp_path, [kit.rule("none", "fails", some({"fact": "count", "equals": 0})),
+                                   kit.rule("some", "meets", some({"fact": "count", "gte": 1}))])
+    assert only(problems, "LINT-070") == []
+    _, problems = check(tmp_path, [kit.rule("none", "fails", some({"fact": "count", "lte": 1})),
+                                   kit.rule("some", "meets", some({"fact": "count", "gte": 3}))])
+    [p] = only(problems, "LINT-070")
+    assert "fact count above 1 below 3 is covered by no rule" in p.message
 
 
 def test_bands_that_meet_have_no_gap_and_bands_that_overlap_are_reported(tmp_path: Path) -> None:
@@ -274,6 +285,10 @@ def test_bands_on_dates_and_within_other_tests(tmp_path: Path) -> None:
     crit.write_text(crit.read_text(encoding="utf-8").replace("'2007-01-01'", "2007-01-01"), encoding="utf-8")
     [p] = only(check_pack(root), "LINT-070")
     assert "fact seen 2007-01-01 is covered by no rule" in p.message
+    # the day after 2006-12-31 is 2007-01-01: no day falls between lte 2006-12-31 and gte 2007-01-01
+    crit.write_text(crit.read_text(encoding="utf-8").replace("lt: 2007-01-01", "lte: 2006-12-31")
+                    .replace("gt: 2007-01-01", "gte: 2007-01-01"), encoding="utf-8")
+    assert only(check_pack(root), "LINT-070") == []
 
 
 # --- names and ids --------------------------------------------------------------------------
@@ -352,3 +367,22 @@ def test_the_bundled_pack_has_no_errors(pack_dir: Path) -> None:
     assert [p for p in problems if p.severity == "error"] == []
     # Facts recorded for the report but tested by no rule are the pack's only warnings today.
     assert {p.code for p in problems} <= {"LINT-080"}
+
+
+def test_an_empty_pillar_counts_with_the_grade_the_policy_gives_it(tmp_path: Path) -> None:
+    # beta has no criteria: the ACPO-like policy grades it 'meets' (not the worst grade), so
+    # every overall grade stays within reach: alpha exceeding is half the pillars
+    root, problems = check(tmp_path, SOUND, pillars=("alpha", "beta"))
+    assert only(problems, "LINT-062")
+    assert [p.message for p in only(problems, "LINT-051") if "overall" in p.message] == []
+    assert only(problems, "LINT-060") == []
+
+
+def test_too_many_combinations_claim_nothing() -> None:
+    from grader.authoring.lint import reachable_grades
+    from grader.models.pack import Level
+
+    level = Level.model_validate({"rules": [{"grade": "meets", "because": "Always."}]})
+    states = frozenset((o, False) for o in ("exceeds", "meets", "fails", "insufficient-evidence", "not-applicable"))
+    assert reachable_grades(level, {(True, states): 70}, ["exceeds", "meets", "fails"]) is None
+    assert reachable_grades(level, {(True, states): 3}, ["exceeds", "meets", "fails"]) == {"meets"}

@@ -35,7 +35,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(help="Tools for writing rule packs: check and test.", no_args_is_help=True)
+rules_app = typer.Typer(help="Tools for writing rule packs: new, check and test.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 evidence_app = typer.Typer(help="Getting evidence in: check a set, a capture workbook, import a report.",
                            no_args_is_help=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.authoring.closest import SideMisses, closest_misses, value_words
 from grader.errors import InputError, Problem
-from grader.grading.rollup import Unit, _holds
+from grader.grading.rollup import Unit, holds as roll_holds
 from grader.grading.run import Grader
 from grader.grading.text import describe_clause, describe_roll
 from grader.loading.conditions import suggest
@@ -231,9 +231,9 @@ def _leaves(clause: RollClause) -> Iterator[OutcomeCount]:
 def _counted(leaf: OutcomeCount, units: list[Unit]) -> tuple[list[str], list[str]]:
     """(units the count counted, units eligible for it) with the roll-up's own counting."""
     counted: dict[str, list[str]] = {}
-    _holds(leaf.model_copy(update={"name": "counted"}), units, counted)
+    roll_holds(leaf.model_copy(update={"name": "counted"}), units, counted)
     eligible: dict[str, list[str]] = {}
-    _holds(leaf.model_copy(update={"name": "eligible", "outcome": None, "grade": None}), units, eligible)
+    roll_holds(leaf.model_copy(update={"name": "eligible", "outcome": None, "grade": None}), units, eligible)
     return counted["counted"], eligible["eligible"]
 
 
@@ -245,7 +245,7 @@ def _level_lines(level: Level, units: list[Unit], finding_grade: str, what: str,
             lines.append(f"  {n}. {rule.grade} otherwise: {'gives the grade' if grade is None else 'not reached'}")
             grade = grade or rule.grade
             continue
-        holds = _holds(rule.when, units, {})
+        holds = roll_holds(rule.when, units, {})
         if holds and grade is None:
             state, grade = "holds and gives the grade", rule.grade
         else:
@@ -253,7 +253,7 @@ def _level_lines(level: Level, units: list[Unit], finding_grade: str, what: str,
         lines.append(f"  {n}. {rule.grade} when {describe_roll(rule.when)}: {state}")
         lines.extend(_count_lines(rule.when, units))
     for n, cap in enumerate(level.caps, 1):
-        holds = _holds(cap.when, units, {})
+        holds = roll_holds(cap.when, units, {})
         if not holds:
             state = "does not apply"
         elif grade is not None and scale.index(grade) < scale.index(cap.at_most):

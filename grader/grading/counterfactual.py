@@ -9,8 +9,7 @@ set whenever the policy is monotone (more good outcomes never lower a grade), as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from itertools import combinations
+from collections.abc import Iterator, Sequence
 
 from grader.grading.rollup import Unit, decide
 from grader.models.pack import Level, RulePack
@@ -22,18 +21,37 @@ MAX_CHANGES = 6
 MAX_TRIALS = 5_000
 
 
+def _count_vectors(sizes: list[int], k: int) -> Iterator[tuple[int, ...]]:
+    """Every way to take ``k`` units from groups of the given sizes, first groups first."""
+    if not sizes:
+        if k == 0:
+            yield ()
+        return
+    for take in range(min(k, sizes[0]), -1, -1):
+        for rest in _count_vectors(sizes[1:], k - take):
+            yield (take, *rest)
+
+
 def _search(level: Level, units: Sequence[Unit], scale: list[str], current: str, direction: int) -> Counterfactual | None:
     here = scale.index(current)
     if (direction < 0 and here == 0) or (direction > 0 and here == len(scale) - 1):
         return None
     target = scale[0] if direction < 0 else scale[-1]
-    candidates = [i for i, u in enumerate(units) if u.state != target]
+    # Units alike in (outcome, significance, mitigation) are interchangeable to a roll-up, so the
+    # search chooses how many of each kind to change (in pack order), not which ones: Derbyshire's
+    # intelligence pillar needs 5 tries instead of 637.
+    groups: dict[tuple[str, bool, bool], list[int]] = {}
+    for i, u in enumerate(units):
+        if u.state != target:
+            groups.setdefault((u.state, u.significant, u.mitigated), []).append(i)
+    members = list(groups.values())
     trials = 0
-    for k in range(1, min(MAX_CHANGES, len(candidates)) + 1):
-        for chosen in combinations(candidates, k):
+    for k in range(1, min(MAX_CHANGES, sum(map(len, members))) + 1):
+        for counts in _count_vectors([len(m) for m in members], k):
             trials += 1
             if trials > MAX_TRIALS:
                 return None
+            chosen = sorted(i for m, c in zip(members, counts, strict=True) for i in m[:c])
             trial = [Unit(u.id, target, u.significant, False) if i in chosen else u for i, u in enumerate(units)]
             grade, _, _ = decide(level, trial, scale)
             moved = scale.index(grade)

@@ -26,7 +26,11 @@ class Unit:
     mitigated: bool = False
 
 
-def _holds(clause: RollClause, units: Sequence[Unit], names: dict[str, list[str]]) -> bool:
+def holds(clause: RollClause, units: Sequence[Unit], names: dict[str, list[str]]) -> bool:
+    """Whether a roll-up clause holds for these units; ``names`` receives what each named count counted.
+
+    Public so that ``explain`` can show each policy rule's counts exactly as the roll-up saw them.
+    """
     if isinstance(clause, OutcomeCount):
         eligible = [u for u in units if u.state != NOT_APPLICABLE
                     and (clause.significant is None or u.significant == clause.significant)
@@ -42,9 +46,9 @@ def _holds(clause: RollClause, units: Sequence[Unit], names: dict[str, list[str]
         assert clause.at_least_fraction is not None
         return bool(eligible) and len(counted) / len(eligible) >= clause.at_least_fraction
     if isinstance(clause, RollNot):
-        return not _holds(clause.item, units, names)
+        return not holds(clause.item, units, names)
     assert isinstance(clause, RollAll | RollAny)
-    results = [_holds(c, units, names) for c in clause.items]  # evaluate all: names for `because`
+    results = [holds(c, units, names) for c in clause.items]  # evaluate all: names for `because`
     return all(results) if isinstance(clause, RollAll) else any(results)
 
 
@@ -53,13 +57,13 @@ def decide(level: Level, units: Sequence[Unit], scale: list[str]) -> tuple[str, 
     grade, rationale = scale[-1], ""
     for rule in level.rules:
         names: dict[str, list[str]] = {}
-        if rule.when is None or _holds(rule.when, units, names):
+        if rule.when is None or holds(rule.when, units, names):
             grade, rationale = rule.grade, fill(rule.because, names, [])
             break
     capped: str | None = None
     for cap in level.caps:
         names = {}
-        if _holds(cap.when, units, names) and scale.index(grade) < scale.index(cap.at_most):
+        if holds(cap.when, units, names) and scale.index(grade) < scale.index(cap.at_most):
             grade = cap.at_most
             capped = fill(cap.because, names, [])
             rationale = f"{rationale} {capped}"

@@ -156,7 +156,8 @@ def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: 
 
         report = grade_batch(evidence, rules, out, render_json, force=force, progress=progress)
     for name in report.ignored:
-        err.print(f"{name}: BATCH-001 not an evidence set (a folder, .xlsx or .csv); passed over", markup=False)
+        err.print(f"{name}: BATCH-001 not an evidence set (a folder, .yaml, .csv or .xlsx); passed over",
+                  markup=False)
     for failure in report.failed:
         for p in failure.problems:
             err.print(p.line_text(), markup=False)

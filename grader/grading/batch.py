@@ -15,16 +15,18 @@ from pathlib import Path
 
 from grader.analysis.summary import ForceSummary, summarise
 from grader.errors import EXIT_ENGINE_ERROR, EXIT_INPUT_ERROR, EXIT_OK, EngineError, InputError, Problem
-from grader.grading.run import Grader
+from grader.grading.run import Grader, gc_paused
 from grader.loading.evidence import MANIFEST, load_evidence
 from grader.loading.files import display_path
 from grader.loading.pack import load_pack
 from grader.models.result import GradingResult
 from grader.outputs import write_atomic
 
-#: Files that may be a whole evidence set on their own (spreadsheet capture), so a folder of
-#: evidence sets hands them to the evidence loader instead of passing over them.
-SET_FILE_SUFFIXES = (".xlsx", ".csv")
+#: Files that may be a whole evidence set on their own (one-file YAML, CSV, a capture workbook),
+#: so a folder of evidence sets hands them to the evidence loader instead of passing over them.
+SET_FILE_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
+#: A CSV set keeps its manifest beside it as ``NAME.evidence-set.yaml``: part of a set, not one.
+CSV_MANIFEST_SUFFIX = "." + MANIFEST
 
 #: Called after each force: (forces done, forces in all, the force just done).
 Progress = Callable[[int, int, str], None]
@@ -69,6 +71,10 @@ def _children(folder: Path) -> tuple[list[Path], list[Path]]:
     for child in sorted(folder.iterdir(), key=lambda p: p.name):
         if child.name.startswith("."):
             continue
+        if child.name.endswith(CSV_MANIFEST_SUFFIX):
+            if not child.with_name(child.name[: -len(CSV_MANIFEST_SUFFIX)] + ".csv").is_file():
+                other.append(child)  # a manifest without its CSV
+            continue
         if child.is_dir() or child.suffix.lower() in SET_FILE_SUFFIXES:
             sets.append(child)
         else:
@@ -92,8 +98,10 @@ def is_batch(paths: Sequence[Path]) -> bool:
 def expand_inputs(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     """Each argument as given, except that a folder of evidence sets stands for every set in it.
 
-    Every sub-folder of such a folder is an input (one without a manifest is reported by the
-    loader, not passed over); other files are returned separately so the caller can say so.
+    Every sub-folder and every .yaml, .csv or .xlsx file of such a folder is an input (one that is
+    not an evidence set is reported by the loader, not passed over); a CSV set's manifest
+    (``NAME.evidence-set.yaml``) goes with its CSV; other files are returned separately so the
+    caller can say so.
     """
     inputs: list[Path] = []
     ignored: list[Path] = []
@@ -151,6 +159,12 @@ def grade_batch(
 
 def _grade_one(grader: Grader, path: Path, shown: str, out_dir: Path | None, render: Render, force: bool,
                seen: dict[str, str]) -> ForceSummary:
+    with gc_paused():
+        return _load_grade_write(grader, path, shown, out_dir, render, force, seen)
+
+
+def _load_grade_write(grader: Grader, path: Path, shown: str, out_dir: Path | None, render: Render, force: bool,
+                      seen: dict[str, str]) -> ForceSummary:
     loaded = load_evidence(path)
     set_id = loaded.evidence.manifest.id
     if set_id in seen:

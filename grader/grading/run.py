@@ -7,6 +7,9 @@ memory stays flat.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from grader import __version__
@@ -126,9 +129,30 @@ def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],
     return out
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while one force is loaded and graded.
+
+    Loading builds hundreds of thousands of small objects without reference cycles (YAML
+    nodes, position tables, validated items) that the collector would otherwise walk again and
+    again as they pile up: a 10,000-item force loads about twice as fast without it, 43 forces
+    of 200 items a quarter faster (docs/performance.md). Reference counting frees everything as
+    usual; the collector is switched back on (if it was on) when the force is done, so memory
+    across a programme stays bounded.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def grade_paths(evidence_dir: Path, pack_dir: Path) -> GradingResult:
     """Load both folders and grade: the whole flow in one call."""
-    loaded_pack = load_pack(pack_dir)
-    loaded = load_evidence(evidence_dir)
-    with Grader(loaded_pack) as grader:
-        return grader.grade(loaded)
+    with gc_paused():
+        loaded_pack = load_pack(pack_dir)
+        loaded = load_evidence(evidence_dir)
+        with Grader(loaded_pack) as grader:
+            return grader.grade(loaded)

@@ -140,6 +140,26 @@ def test_a_folder_of_sets_expands_and_other_files_are_named(tmp_path: Path) -> N
     assert "empty: EVID-001 no evidence-set.yaml" in res.output
 
 
+def test_one_file_sets_in_a_folder_of_sets_are_graded_and_csv_manifests_are_not_sets(tmp_path: Path) -> None:
+    root = tmp_path / "forces"
+    root.mkdir()
+    copy_set(default_evidence(), root / "a", "force-a")
+    # A one-file set: the manifest's fields, then defaults and items, in one YAML document.
+    manifest = (default_evidence() / "evidence-set.yaml").read_text(encoding="utf-8")
+    items = (default_evidence() / "items" / "enforcement.yaml").read_text(encoding="utf-8")
+    (root / "force-b.yaml").write_text(manifest.replace("id: derbyshire-2008", "id: force-b", 1) + items,
+                                       encoding="utf-8")
+    (root / "force-c.csv").write_text("id\n", encoding="utf-8")
+    (root / "force-c.evidence-set.yaml").write_text(manifest, encoding="utf-8")
+    inputs, ignored = expand_inputs([root])
+    assert [p.name for p in inputs] == ["a", "force-b.yaml", "force-c.csv"]
+    assert ignored == []
+    report = grade_batch([root / "a", root / "force-b.yaml"], default_pack(), tmp_path / "r", render_json)
+    assert [s.evidence_set for s in report.graded] == ["force-a", "force-b"]
+    result = json.loads((tmp_path / "r" / "force-b.json").read_text(encoding="utf-8"))
+    assert {i["id"][:3] for i in result["evidence"]} == {"ENF"}
+
+
 def test_the_pack_is_compiled_once_and_progress_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sets = [copy_set(default_evidence(), tmp_path / f"s{i}", f"force-{i}") for i in range(3)]
     calls: list[int] = []

@@ -1,0 +1,51 @@
+"""Pausing the cyclic garbage collector while a force is loaded and graded changes nothing but speed."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from grader.bundled import default_evidence, default_pack
+from grader.errors import InputError
+from grader.grading.batch import grade_batch
+from grader.grading.run import Grader, gc_paused, grade_paths
+from grader.loading.evidence import load_evidence
+from grader.loading.pack import load_pack
+from grader.render.json import render_json
+
+
+def _with_collector_running() -> str:
+    assert gc.isenabled()
+    with Grader(load_pack(default_pack())) as grader:
+        return render_json(grader.grade(load_evidence(default_evidence())))
+
+
+def test_results_are_the_same_bytes_with_the_collector_paused(tmp_path: Path) -> None:
+    expected = _with_collector_running()
+    assert render_json(grade_paths(default_evidence(), default_pack())) == expected
+    grade_batch([default_evidence(), tmp_path / "missing"], default_pack(), tmp_path / "r", render_json)
+    assert (tmp_path / "r" / "derbyshire-2008.json").read_text(encoding="utf-8") == expected
+    assert gc.isenabled()
+
+
+def test_the_collector_is_paused_inside_and_restored_after_an_error() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        grade_paths(Path("no-such-folder"), default_pack())
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_caller_stays_off() -> None:
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        grade_paths(default_evidence(), default_pack())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -1,0 +1,28 @@
+"""The benchmark runs (small sizes) and prints its table; its figures are recorded by hand.
+
+No timing is asserted: speed is measured by bench/run.py, never by a test. What is asserted is
+that every section ran, and that the engine and the plain Python loop found the same matches.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "run.py"
+
+
+def test_bench_quick_runs_and_prints_its_table() -> None:
+    proc = subprocess.run([sys.executable, str(BENCH), "--quick"], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert out.startswith("machine: ") and "CPUs" in out
+    header = next(line for line in out.splitlines() if line.startswith("case "))
+    for column in ("items/s", "peak MB", "loop s", "engine/loop"):
+        assert column in header
+    for case in ("import grader's dependencies", "CLI start (grader --version)", "Derbyshire via the CLI",
+                 "43 forces x 200 items", "N=100 R=25", "N=1,000 R=100", "gradings of Derbyshire"):
+        assert case in out, case
+    assert "MATCHES DIFFER" not in out
+    assert out.count("same matches") == 6

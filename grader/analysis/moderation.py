@@ -186,19 +186,17 @@ def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float 
     thin: list[ThinEvidence] = []
     for cid in criteria:
         present: list[tuple[GradingResult, CriterionFinding, list[EvidenceItem]]] = []
+        tested: set[str] = set()
         for (_, r), by_id in zip(ordered, by_ids, strict=True):
             try:
                 f = r.criterion(cid)
             except KeyError:
                 continue
             present.append((r, f, _looked_at(r, f, by_id)))
-        tested: set[str] = set()
-        for r, f, _ in present:
-            idx = {i.id: i for i in r.evidence}
             for matched in _outcome_clauses(f):
                 for eid in matched:
-                    if eid in idx:
-                        tested.update(idx[eid].facts)
+                    if eid in by_id:
+                        tested.update(by_id[eid].facts)
         report_tested[cid] = sorted(tested)
         disparities.extend(_disparities(cid, titles[cid], present, tested))
         thin.extend(_thin(cid, titles[cid], present, thin_share))

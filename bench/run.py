@@ -85,9 +85,9 @@ def child_sweep(pack_dir: Path, forces: list[Path]) -> dict[str, Any]:
     spent = [0.0]
     found: list[Any] = [None]
 
-    def timed_match(loaded: Any) -> Any:
+    def timed_match(loaded: Any, **kwargs: Any) -> Any:
         t = time.perf_counter()
-        found[0] = real_match(loaded)
+        found[0] = real_match(loaded, **kwargs)
         spent[0] += time.perf_counter() - t
         return found[0]
 

@@ -140,3 +140,16 @@ def test_output_files_get_the_usual_permissions(tmp_path: Path) -> None:
         os.umask(umask)
     assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary file left behind
+
+
+def test_a_framework_mismatch_is_graded_with_a_warning(tmp_path: Path, evidence_dir: Path) -> None:
+    dst = tmp_path / "set"
+    shutil.copytree(evidence_dir, dst)
+    manifest = dst / "evidence-set.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "framework: acpo-major-crime-2008", "framework: acpo-major-crime-2009"), encoding="utf-8")
+    res = runner.invoke(app, ["grade", str(dst)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "EVID-020" in res.output and "acpo-major-crime-2009" in res.output
+    data = json.loads(runner.invoke(app, ["grade", str(dst), "--format", "json"]).output)
+    assert any("EVID-020" in w for w in data["warnings"])

@@ -37,3 +37,33 @@ def test_unknown_item_field_is_located_at_the_key_with_a_suggestion(tmp_path: Pa
     texts = [p.line_text() for p in exc.value.problems]
     assert any(f"enforcement.yaml:{n + 1}:" in t and "unknown field 'statment'; did you mean 'statement'?" in t
                for t in texts), texts
+
+
+def _pack_copy(tmp_path: Path, pack_dir: Path) -> Path:
+    dst = tmp_path / "pack"
+    shutil.copytree(pack_dir, dst)
+    return dst
+
+
+def test_a_bad_condition_is_reported_once(tmp_path: Path, pack_dir: Path) -> None:
+    from grader.loading.pack import load_pack
+
+    dst = _pack_copy(tmp_path, pack_dir)
+    crit = dst / "criteria" / "ENF-01.yaml"
+    text = crit.read_text(encoding="utf-8")
+    crit.write_text(text.replace("equals: true", "equal: true", 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_pack(dst)
+    messages = [p.line_text() for p in exc.value.problems]
+    assert len(messages) == 1, messages
+    assert "unknown operator 'equal'; did you mean 'equals'?" in messages[0]
+
+
+def test_an_empty_fact_catalogue_is_the_one_error_reported(tmp_path: Path, pack_dir: Path) -> None:
+    from grader.loading.pack import load_pack
+
+    dst = _pack_copy(tmp_path, pack_dir)
+    (dst / "facts" / "enforcement.yaml").write_text("", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_pack(dst)
+    assert [p.file.rsplit("/", 1)[-1] for p in exc.value.problems] == ["enforcement.yaml"]

@@ -54,17 +54,26 @@ class Grader:
     def close(self) -> None:
         self.matcher.close()
 
-    def match(self, loaded: LoadedEvidence) -> dict[str, list[tuple[str, ...]]]:
+    def check(self, loaded: LoadedEvidence) -> list[str]:
+        """Raise InputError if ``loaded`` does not fit the pack; return its warnings as lines."""
+        problems = check_against_pack(loaded, self.pack)
+        raise_if_errors(problems)
+        return [p.line_text() for p in problems if p.severity == "warning"]
+
+    def match(self, loaded: LoadedEvidence, *, checked: bool = False) -> dict[str, list[tuple[str, ...]]]:
         """The engine's matches for the verified items of ``loaded`` (checked against the pack)."""
-        raise_if_errors(check_against_pack(loaded, self.pack))
+        if not checked:
+            self.check(loaded)
         facts = [(item.id, engine_fact(item, self.compiled.needles))
                  for item in loaded.evidence.items if item.verified]
         return self.matcher.match(facts)
 
     def grade(self, loaded: LoadedEvidence) -> GradingResult:
-        """Grade one evidence set. Raises InputError if it does not fit the pack."""
+        """Grade one evidence set. Raises InputError if it does not fit the pack; its warnings
+        (e.g. evidence collected for another framework) travel in the result."""
         pack = self.pack
-        matches = self.match(loaded)
+        warnings = self.check(loaded)
+        matches = self.match(loaded, checked=True)
         findings = [evaluate_criterion(c, pack, matches) for c in pack.criteria]
         overall, pillars = roll_up(pack, findings)
         context: list[ContextFinding] = []
@@ -98,6 +107,7 @@ class Grader:
             documents=dict(manifest.documents),
             force_context=dict(manifest.force_context),
             evidence=list(items),
+            warnings=warnings,
         )
 
 

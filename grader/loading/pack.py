@@ -31,6 +31,9 @@ from grader.loading.yamlsrc import PathKey, YamlDocument, load_yaml
 from grader.models.common import CRITERION_ID
 from grader.models.pack import (
     SPECIAL_OUTCOMES,
+    CountClause,
+    OutcomeCount,
+    Test,
     Criterion,
     FactSpec,
     GlossaryTerm,
@@ -118,6 +121,11 @@ def load_pack(root: Path) -> LoadedPack:
                 facts[name] = spec
                 fact_where[name] = doc.display
 
+    if any(p.severity == "error" for p in problems):
+        # Every rule tests catalogued facts: with a broken catalogue, each test of every criterion
+        # would be reported as an unknown fact, burying the one real mistake.
+        raise InputError(problems)
+
     # 2. manifest
     mdoc = read(manifest_path)
     if mdoc is None:
@@ -202,6 +210,13 @@ def load_pack(root: Path) -> LoadedPack:
     )
 
 
+#: Stand-ins for a ``when`` that failed to parse, so that validating the rest of the entry does
+#: not add a second, misleading "missing required field 'when'" to the real problem.
+_PLACEHOLDER_CLAUSE = CountClause(key="invalid", form="none", n=0,
+                                  where=Test(subject="field", name="kind", op="exists", value=True))
+_PLACEHOLDER_ROLL = OutcomeCount(at_least=0)
+
+
 def _parse_whens(raw: dict[str, Any], section: str, ctx: ParseContext, owner: str) -> None:
     """Replace each ``when`` of ``raw[section]`` by its parsed clause, checking ``because``."""
     entries = raw.get(section)
@@ -214,7 +229,7 @@ def _parse_whens(raw: dict[str, Any], section: str, ctx: ParseContext, owner: st
         parser = ClauseParser(ctx, owner=f"{owner}/{rid}")
         clause = parser.parse(entry["when"], (section, i, "when"))
         if clause is None:
-            entry.pop("when")
+            entry["when"] = _PLACEHOLDER_CLAUSE  # the problem is recorded; don't also report 'missing when'
             continue
         entry["when"] = clause
         check_because(entry.get("because"), clause_names(clause), (section, i, "because"), ctx)
@@ -239,7 +254,7 @@ def _parse_policy(raw: dict[str, Any], ctx: ParseContext) -> None:
                 path = ("policy", level, section, i, "when")
                 clause = parse_roll(entry["when"], path, ctx, level=level, names=names)
                 if clause is None:
-                    entry.pop("when")
+                    entry["when"] = _PLACEHOLDER_ROLL  # the problem is recorded already
                     continue
                 entry["when"] = clause
                 check_because(entry.get("because"), list(names), ("policy", level, section, i, "because"), ctx)

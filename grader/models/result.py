@@ -255,6 +255,7 @@ class GradingResult(Out):
     documents: dict[str, Document] = Field(default_factory=dict)
     force_context: dict[str, FactValue] = Field(default_factory=dict)
     evidence: list[EvidenceItem] = Field(default_factory=list, description="every item, as loaded")
+    warnings: list[str] = Field(default_factory=list, description="located warnings about the inputs")
 
     def criterion(self, criterion_id: str) -> CriterionFinding:
         for c in self.criteria:

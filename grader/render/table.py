@@ -78,6 +78,8 @@ def render_table(result: GradingResult, console: Console) -> None:
     if result.context:
         for c in result.context:
             console.print(f"[bold]Context[/bold] ({c.note}): {c.rationale}")
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", style="yellow", markup=False)
     tail = f"{meta.evidence_set.verified} verified items of {meta.evidence_set.items}"
     if result.unverified:
         tail += f"; {len(result.unverified)} unverified, not relied on: {_ids(result.unverified)}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.engine.compiler import counting_clauses
+from grader.models.pack import counting_clauses
 from grader.errors import InputError, Problem
 from grader.grading.run import Grader
 from grader.loading.evidence import LoadedEvidence, apply_defaults, load_evidence

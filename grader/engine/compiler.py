@@ -27,16 +27,13 @@ from grader.errors import InputError, Problem
 from grader.models.pack import (
     AllOf,
     AnyOf,
-    Clause,
-    ClauseAll,
-    ClauseAny,
-    ClauseNot,
     Cond,
     CountClause,
     NotOf,
     PairClause,
     RulePack,
     Test,
+    counting_clauses,
 )
 
 #: Where each item field lives in an engine fact.
@@ -150,15 +147,6 @@ def compile_pack(pack: RulePack) -> CompiledPack:
     if problems:
         raise InputError(problems.values())
     return CompiledPack(probes=list(probes.values()), needles=needles)
-
-
-def counting_clauses(clause: Clause) -> list[CountClause | PairClause]:
-    if isinstance(clause, CountClause | PairClause):
-        return [clause]
-    if isinstance(clause, ClauseNot):
-        return counting_clauses(clause.item)
-    assert isinstance(clause, ClauseAll | ClauseAny)
-    return [c for child in clause.items for c in counting_clauses(child)]
 
 
 def _scope(clause: CountClause | PairClause, criterion: str | None, pillar: str | None) -> list[Any]:

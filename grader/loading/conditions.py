@@ -38,6 +38,7 @@ from grader.models.pack import (
     RollNot,
     SourceRef,
     Test,
+    counting_clauses,
 )
 
 OPERATORS = (
@@ -482,20 +483,7 @@ def _path_text(path: PathKey) -> str:
 
 def clause_names(clause: Clause) -> list[str]:
     """Names of the counting clauses in ``clause``, in order."""
-    if isinstance(clause, CountClause | PairClause):
-        return [clause.name] if clause.name else []
-    if isinstance(clause, ClauseNot):
-        return clause_names(clause.item)
-    return [n for c in clause.items for n in clause_names(c)]
-
-
-def walk_clauses(clause: Clause) -> list[CountClause | PairClause]:
-    """Every counting clause in ``clause``, depth first."""
-    if isinstance(clause, CountClause | PairClause):
-        return [clause]
-    if isinstance(clause, ClauseNot):
-        return walk_clauses(clause.item)
-    return [c for child in clause.items for c in walk_clauses(child)]
+    return [c.name for c in counting_clauses(clause) if c.name]
 
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

@@ -126,6 +126,15 @@ Clause = Annotated[
 ]
 
 
+def counting_clauses(clause: Clause) -> list[CountClause | PairClause]:
+    """Every counting (or pair) clause in ``clause``, depth first: the units the engine matches."""
+    if isinstance(clause, CountClause | PairClause):
+        return [clause]
+    if isinstance(clause, ClauseNot):
+        return counting_clauses(clause.item)
+    return [c for child in clause.items for c in counting_clauses(child)]
+
+
 # --- criteria ---------------------------------------------------------------------------------
 
 

@@ -143,22 +143,28 @@ def test_all_of_two_tests_checks_both(tmp_path) -> None:
 # --- trap: $or fires once per true branch -------------------------------------------------------
 
 
-def test_raw_or_fires_once_per_true_branch() -> None:
-    with raw_ruleset({"r": {"all": [{"m": {"$or": [{"x": 1}, {"y": 2}, {"z": 3}]}}]}}) as h:
-        assert raw_fired(h, [{"id": "a", "x": 1, "y": 2, "z": 0}]) == ["a", "a"]
-
-
-def test_matcher_dedupes_or_duplicates(monkeypatch) -> None:
-    delivered: list[int] = []
+@pytest.fixture
+def delivered(monkeypatch) -> list[int]:
+    """How many matches the engine delivers per action, before grader de-duplicates them."""
+    counts: list[int] = []
     real_record = matcher_mod._record
 
     def spy(message, names, back, found):
         for rule_name, payload in message.items():
             if rule_name != SENTINEL:
-                delivered.append(len(payload) if isinstance(payload, list) else 1)
+                counts.append(len(payload) if isinstance(payload, list) else 1)
         real_record(message, names, back, found)
 
     monkeypatch.setattr(matcher_mod, "_record", spy)
+    return counts
+
+
+def test_raw_or_fires_once_per_true_branch() -> None:
+    with raw_ruleset({"r": {"all": [{"m": {"$or": [{"x": 1}, {"y": 2}, {"z": 3}]}}]}}) as h:
+        assert raw_fired(h, [{"id": "a", "x": 1, "y": 2, "z": 0}]) == ["a", "a"]
+
+
+def test_matcher_dedupes_or_duplicates(delivered: list[int]) -> None:
     p = probe("p", {"$or": [{"x": 1}, {"y": 2}, {"z": 3}]})
     result = run_once([p], [("A", {"x": 1, "y": 2, "z": 3}), ("B", {"x": 9, "y": 2}), ("C", {"x": 0})])
     assert sum(delivered) == 4  # the engine delivered A three times and B once ...
@@ -176,18 +182,8 @@ def test_or_in_a_rule_cites_each_item_once(tmp_path) -> None:
     assert finding.rationale == "A (1)"
 
 
-def test_raw_engine_multiplies_activations_for_or_inside_and(monkeypatch) -> None:
+def test_raw_engine_multiplies_activations_for_or_inside_and(delivered: list[int]) -> None:
     """The trap: one item matching all: [any: [3 tests]] x 5 is delivered 3**5 times."""
-    delivered: list[int] = []
-    real_record = matcher_mod._record
-
-    def spy(message, names, back, found):
-        for rule_name, payload in message.items():
-            if rule_name != SENTINEL:
-                delivered.append(len(payload) if isinstance(payload, list) else 1)
-        real_record(message, names, back, found)
-
-    monkeypatch.setattr(matcher_mod, "_record", spy)
     k, width = 5, 3
     tests = [{"any": [{"fact": f"f{i}_{j}", "equals": True} for j in range(width)]} for i in range(k)]
     p = probe("p", expression(kit_cond({"all": tests}), TextNeedles()))

@@ -19,7 +19,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -39,6 +39,13 @@ MAX_DEPTH = 64
 MAX_NODES = 500_000
 
 PathKey = tuple[str | int, ...]
+
+
+class Mark(Protocol):
+    """A position in a YAML file as PyYAML records it (its C and Python marks both fit)."""
+
+    line: int  # 0-based
+    column: int  # 0-based
 
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {
@@ -74,6 +81,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
+_CONSTANTS: dict[str, Any] = {
+    **dict.fromkeys(("", "~", "null", "Null", "NULL")),
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
+}
 _STR, _SEQ, _MAP, _MERGE = (_STD + t for t in ("str", "seq", "map", "merge"))
 
 
@@ -85,18 +97,21 @@ class YamlDocument:
     display: str  # how the file is named in messages
     data: Any
     sha256: str = ""
-    value_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    key_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    #: Where each value and key starts: PyYAML's marks (0-based), kept as they are because most
+    #: are never asked for; :meth:`position` makes one 1-based when a message needs it.
+    value_pos: dict[PathKey, Mark] = field(default_factory=dict)
+    key_pos: dict[PathKey, Mark] = field(default_factory=dict)
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int | None, int | None]:
-        """Line and column of the value at ``path`` (or of its key), else of its nearest parent."""
+        """Line and column (1-based) of the value at ``path`` (or of its key), else of its nearest parent."""
         table = self.key_pos if key else self.value_pos
         probe = tuple(path)
         while True:
-            if probe in table:
-                return table[probe]
-            if key and probe in self.value_pos:
-                return self.value_pos[probe]
+            mark = table.get(probe)
+            if mark is None and key:
+                mark = self.value_pos.get(probe)
+            if mark is not None:
+                return (mark.line + 1, mark.column + 1)
             if not probe:
                 return (None, None)
             probe = probe[:-1]
@@ -263,9 +278,8 @@ class _Converter:
         if depth > MAX_DEPTH:
             self._problem(node, path, "YAML-004", f"nesting is deeper than {MAX_DEPTH} levels")
             return None
-        if path not in self.value_pos:
-            mark = node.start_mark
-            self.value_pos[path] = (mark.line + 1, mark.column + 1)
+        if path not in self.value_pos:  # a merged mapping shares its path with the one it merges into
+            self.value_pos[path] = node.start_mark
         if node.tag not in _ALLOWED_TAGS:
             self._problem(node, path, "YAML-003", f"tag {node.tag!r} is not allowed; grader files hold plain data")
             return None
@@ -278,28 +292,28 @@ class _Converter:
         self._problem(node, path, "YAML-001", "unsupported YAML node")  # pragma: no cover
         return None
 
-    def _scalar_at(self, node: yaml.ScalarNode, path: PathKey) -> Any:
-        """:meth:`convert` for a scalar, inlined by the callers' fast path (no depth to check)."""
-        self.count += 1
-        mark = node.start_mark
-        self.value_pos[path] = (mark.line + 1, mark.column + 1)
-        return node.value if node.style else _resolve_plain(node.value)
+    # The two loops below are the hot path of every load. A scalar child is converted in place,
+    # as convert() would (count it, note its position, resolve it), without a call per node.
 
     def _sequence(self, node: yaml.SequenceNode, path: PathKey, depth: int) -> list[Any]:
         out: list[Any] = []
-        append = out.append
+        value_pos = self.value_pos
         for i, child in enumerate(node.value):
             child_path = (*path, i)
-            if child.__class__ is _ScalarNode and child.tag in _ALLOWED_TAGS and child_path not in self.value_pos:
-                append(self._scalar_at(child, child_path))
+            if child.__class__ is _ScalarNode and child.tag in _ALLOWED_TAGS and child_path not in value_pos:
+                self.count += 1
+                value_pos[child_path] = child.start_mark
+                v = child.value
+                out.append(v if child.style or (v and v[0] not in _NOT_TEXT_START) else _resolve_plain(v))
             else:
-                append(self.convert(child, child_path, depth + 1))
+                out.append(self.convert(child, child_path, depth + 1))
         return out
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         key_pos = self.key_pos
+        value_pos = self.value_pos
         for key_node, value_node in node.value:
             key_tag = key_node.tag
             if key_tag == _MERGE:
@@ -320,11 +334,13 @@ class _Converter:
                 self._problem(key_node, (*path, key), "YAML-008", f"duplicate key {key!r}")
                 continue
             child_path = (*path, key)
-            mark = key_node.start_mark
-            key_pos[child_path] = (mark.line + 1, mark.column + 1)
+            key_pos[child_path] = key_node.start_mark
             if value_node.__class__ is _ScalarNode and value_node.tag in _ALLOWED_TAGS \
-                    and child_path not in self.value_pos:
-                out[key] = self._scalar_at(value_node, child_path)
+                    and child_path not in value_pos:
+                self.count += 1
+                value_pos[child_path] = value_node.start_mark
+                v = value_node.value
+                out[key] = v if value_node.style or (v and v[0] not in _NOT_TEXT_START) else _resolve_plain(v)
             else:
                 out[key] = self.convert(value_node, child_path, depth + 1)
         for k, v in merged.items():
@@ -337,14 +353,10 @@ _ScalarNode = yaml.ScalarNode
 
 def _resolve_plain(value: str) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema (plus ISO dates)."""
-    if value and value[0] not in _NOT_TEXT_START:
+    if value in _CONSTANTS:
+        return _CONSTANTS[value]
+    if value[0] not in _NOT_TEXT_START:
         return value
-    if value in ("", "~", "null", "Null", "NULL"):
-        return None
-    if value in ("true", "True", "TRUE"):
-        return True
-    if value in ("false", "False", "FALSE"):
-        return False
     if _INT.match(value):
         return int(value)
     if _INT_OCT.match(value):

@@ -62,6 +62,10 @@ class Probe:
     key: str
     patterns: tuple[tuple[str, Any], ...]  # (alias, expression) in order
     tests: int
+    #: The scope every matching item must be in, as a fact key and value: ``("crit_ENF-01",
+    #: True)`` or ``("pillar", "enforcement")``; None for a programme-wide clause. The matcher
+    #: sends an item only to the rulesets whose probes its scope can satisfy.
+    route: tuple[str, Any] | None = None
 
     def definition(self) -> dict[str, Any]:
         # `cap` delivers all of a rule's matches in one action call: ~3x faster than one by one.
@@ -149,11 +153,17 @@ def compile_pack(pack: RulePack) -> CompiledPack:
     return CompiledPack(probes=list(probes.values()), needles=needles)
 
 
-def _scope(clause: CountClause | PairClause, criterion: str | None, pillar: str | None) -> list[Any]:
+def _route(clause: CountClause | PairClause, criterion: str | None, pillar: str | None) -> tuple[str, Any] | None:
     if clause.scope == "criterion" and criterion is not None:
-        return [{LIST_PREFIX["criteria"] + criterion: True}]
+        return (LIST_PREFIX["criteria"] + criterion, True)
     if clause.scope == "pillar" and pillar is not None:
-        return [{"pillar": pillar}]
+        return (FIELD_KEYS["pillar"], pillar)
+    return None
+
+
+def _scope(route: tuple[str, Any] | None) -> list[Any]:
+    if route is not None:
+        return [{route[0]: route[1]}]
     # Every evidence fact has a kind; the engine's own state fact and grader's sentinel do not.
     # Without this, a purely negative condition (absent, not ...) would match them too.
     return [{"$ex": {FIELD_KEYS["kind"]: 1}}]
@@ -161,17 +171,18 @@ def _scope(clause: CountClause | PairClause, criterion: str | None, pillar: str 
 
 def _probe(key: str, clause: CountClause | PairClause, criterion: str | None, pillar: str | None,
            needles: TextNeedles) -> Probe:
-    scope = _scope(clause, criterion, pillar)
+    route = _route(clause, criterion, pillar)
+    scope = _scope(route)
     if isinstance(clause, CountClause):
         expr = _and([*scope, expression(clause.where, needles)])
-        return Probe(key=key, patterns=(("m", expr),), tests=size(expr))
+        return Probe(key=key, patterns=(("m", expr),), tests=size(expr), route=route)
     first = _and([*scope, expression(clause.first, needles)])
     # The join tests go first: durable-rules silently ignores a correlation that follows a
     # nested "$and" in the same "$and" (found while building the ACPO pack; regression test in
     # tests/engine/test_compiler_traps.py).
     joins = [{same_key(f): {"a": same_key(f)}} for f in clause.same]
     second = _and([*joins, *scope, expression(clause.second, needles)])
-    return Probe(key=key, patterns=(("a", first), ("b", second)), tests=size(first) + size(second))
+    return Probe(key=key, patterns=(("a", first), ("b", second)), tests=size(first) + size(second), route=route)
 
 
 def same_key(field_name: str) -> str:

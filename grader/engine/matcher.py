@@ -18,6 +18,12 @@ Traps handled here (each has a regression test in tests/engine/test_durable_trap
   sentinel fact that fires a no-op rule;
 - **memory**: every run uses its own state id, deleted afterwards; rulesets are deleted by
   :meth:`Matcher.close` (or when the matcher is garbage collected).
+
+Probes are grouped into rulesets by their scope (:attr:`Probe.route`: one criterion, one
+pillar, or the whole programme), and each fact is asserted only into the rulesets whose scope it
+is in. A fact outside a probe's scope fails that probe's first test anyway, so the matches are
+the same; the engine just never sees the fact there. For the ACPO pack this asserts each item
+into about 3 rulesets instead of all 11.
 """
 
 from __future__ import annotations
@@ -86,8 +92,9 @@ class Matcher:
     def __init__(self, probes: Sequence[Probe]) -> None:
         self._handles: list[int] = []
         self._names: list[dict[str, str]] = []  # per ruleset: engine rule name -> probe key
+        self._routes: list[tuple[str, Any] | None] = []  # per ruleset: the scope of its probes
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
-        for chunk in pack_chunks(probes):
+        for route, chunk in _chunks_by_route(probes):
             definition: dict[str, Any] = {}
             names: dict[str, str] = {}
             for i, probe in enumerate(chunk):
@@ -102,6 +109,7 @@ class Matcher:
                 raise EngineError(f"durable-rules could not create a ruleset: {exc}") from None
             self._handles.append(handle)
             self._names.append(names)
+            self._routes.append(route)
 
     def __enter__(self) -> Matcher:
         return self
@@ -126,11 +134,18 @@ class Matcher:
         if not self._handles and self._names:
             raise EngineError("this matcher was closed")
         sid = f"run{next(_RUN_IDS)}"
-        engine_facts, back = _engine_facts(facts, sid)
+        fact_dicts, fact_json, back = _engine_facts(facts, sid)
         found: dict[str, set[Match]] = {}
-        for handle, names in zip(self._handles, self._names, strict=True):
+        in_scope: dict[tuple[str, Any] | None, str] = {}
+        for handle, names, route in zip(self._handles, self._names, self._routes, strict=True):
+            if route not in in_scope:
+                in_scope[route] = _json_list(fact_json if route is None else
+                                             [j for f, j in zip(fact_dicts, fact_json, strict=True)
+                                              if f.get(route[0]) == route[1]])
+            if in_scope[route] == "[]":
+                continue  # no fact in this ruleset's scope: nothing can match, no state to make
             try:
-                self._run(handle, names, sid, engine_facts, back, found)
+                self._run(handle, names, sid, in_scope[route], back, found)
             finally:
                 try:
                     _dre.delete_state(handle, sid)
@@ -143,7 +158,7 @@ class Matcher:
         try:
             _dre.assert_fact(handle, json.dumps({"id": _SENTINEL, "sid": sid, _SENTINEL: 1}))
             self._drain(handle, names, back, found)
-            code = _dre.assert_facts(handle, facts_json)[0] if facts_json != "[]" else 0
+            code = _dre.assert_facts(handle, facts_json)[0]
         except _dre.error as exc:
             raise EngineError(f"durable-rules failed while matching: {exc}") from None
         if code == 2:
@@ -180,16 +195,31 @@ def _record(message: dict[str, Any], names: dict[str, str], back: dict[str, str]
                 bucket.add(tuple(back[binding[alias]["id"]] for alias in sorted(binding)))
 
 
-def _engine_facts(facts: Iterable[tuple[str, dict[str, Any]]], sid: str) -> tuple[str, dict[str, str]]:
-    """Give each fact a short engine id whose identity hash is unique in this run."""
-    out: list[dict[str, Any]] = []
+def _chunks_by_route(probes: Sequence[Probe]) -> list[tuple[tuple[str, Any] | None, list[Probe]]]:
+    """Probes grouped by scope (in order of first appearance), each group packed into chunks."""
+    groups: dict[tuple[str, Any] | None, list[Probe]] = {}
+    for probe in probes:
+        groups.setdefault(probe.route, []).append(probe)
+    return [(route, chunk) for route, group in groups.items() for chunk in pack_chunks(group)]
+
+
+def _json_list(items: list[str]) -> str:
+    return "[" + ",".join(items) + "]"
+
+
+def _engine_facts(facts: Iterable[tuple[str, dict[str, Any]]],
+                  sid: str) -> tuple[list[dict[str, Any]], list[str], dict[str, str]]:
+    """Give each fact a short engine id whose identity hash is unique in this run; return the
+    facts, each one's JSON, and the map from engine id back to evidence id."""
     back: dict[str, str] = {}
+    dicts: list[dict[str, Any]] = []
     hashes = {fnv1a32(_SENTINEL)}
     for n, (evidence_id, fact) in enumerate(facts):
         eid = f"e{n}"
-        while fnv1a32(eid) in hashes:
+        while (h := fnv1a32(eid)) in hashes:
             eid += "_"
-        hashes.add(fnv1a32(eid))
+        hashes.add(h)
         back[eid] = evidence_id
-        out.append({**fact, "id": eid, "sid": sid})
-    return json.dumps(out, ensure_ascii=False), back
+        dicts.append({**fact, "id": eid, "sid": sid})
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    return dicts, [encode(d) for d in dicts], back

@@ -335,8 +335,8 @@ def test_engine_ids_are_remapped_when_their_hashes_collide(monkeypatch) -> None:
     matches must still come back under the right evidence ids."""
     real = matcher_mod.fnv1a32
     monkeypatch.setattr(matcher_mod, "fnv1a32", lambda s: real("e0") if s == "e1" else real(s))
-    facts_json, back = matcher_mod._engine_facts([("X", {"t": 1}), ("Y", {"t": 1}), ("Z", {"t": 2})], "s")
-    ids = [f["id"] for f in json.loads(facts_json)]
+    _, facts_json, back = matcher_mod._engine_facts([("X", {"t": 1}), ("Y", {"t": 1}), ("Z", {"t": 2})], "s")
+    ids = [json.loads(f)["id"] for f in facts_json]
     assert ids[0] == "e0" and ids[1] != "e1" and len(set(ids)) == 3
     assert back == {ids[0]: "X", ids[1]: "Y", ids[2]: "Z"}
     assert run_once([probe("p", {"t": 1})], [("X", {"t": 1}), ("Y", {"t": 1}), ("Z", {"t": 2})]) == {
@@ -344,8 +344,8 @@ def test_engine_ids_are_remapped_when_their_hashes_collide(monkeypatch) -> None:
 
 
 def test_engine_ids_have_distinct_hashes_for_many_facts() -> None:
-    facts_json, back = matcher_mod._engine_facts([(f"I{n}", {"t": 1}) for n in range(5000)], "s")
-    hashes = {fnv1a32(f["id"]) for f in json.loads(facts_json)}
+    _, facts_json, back = matcher_mod._engine_facts([(f"I{n}", {"t": 1}) for n in range(5000)], "s")
+    hashes = {fnv1a32(json.loads(f)["id"]) for f in facts_json}
     assert len(hashes) == 5000 and fnv1a32(SENTINEL) not in hashes
     assert sorted(back.values()) == sorted(f"I{n}" for n in range(5000))
 

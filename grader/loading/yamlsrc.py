@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
@@ -40,12 +40,6 @@ MAX_NODES = 500_000
 
 PathKey = tuple[str | int, ...]
 
-
-class Mark(Protocol):
-    """A position in a YAML file as PyYAML records it (its C and Python marks both fit)."""
-
-    line: int  # 0-based
-    column: int  # 0-based
 
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {
@@ -91,30 +85,32 @@ _STR, _SEQ, _MAP, _MERGE = (_STD + t for t in ("str", "seq", "map", "merge"))
 
 @dataclass
 class YamlDocument:
-    """Data of one YAML file plus the position of every value and key in it."""
+    """Data of one YAML file, and its composed nodes to say where any value or key stood."""
 
     path: Path
     display: str  # how the file is named in messages
     data: Any
     sha256: str = ""
-    #: Where each value and key starts: PyYAML's marks (0-based), kept as they are because most
-    #: are never asked for; :meth:`position` makes one 1-based when a message needs it.
-    value_pos: dict[PathKey, Mark] = field(default_factory=dict)
-    key_pos: dict[PathKey, Mark] = field(default_factory=dict)
+    #: The composed document. Positions are looked up in it only when a message needs one,
+    #: so loading records none (most are never asked for).
+    root: yaml.Node | None = None
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int | None, int | None]:
-        """Line and column (1-based) of the value at ``path`` (or of its key), else of its nearest parent."""
-        table = self.key_pos if key else self.value_pos
-        probe = tuple(path)
-        while True:
-            mark = table.get(probe)
-            if mark is None and key:
-                mark = self.value_pos.get(probe)
-            if mark is not None:
-                return (mark.line + 1, mark.column + 1)
-            if not probe:
-                return (None, None)
-            probe = probe[:-1]
+        """Line and column (1-based) of the value at ``path`` (or of its key), else of the
+        nearest parent that exists (for a key: of that parent's key, if it has one)."""
+        node = self.root
+        if node is None:
+            return (None, None)
+        mark = node.start_mark
+        for part in path:
+            found = _child(node, part)
+            if found is None:
+                break
+            key_node, node = found
+            mark = key_node.start_mark if key and key_node is not None else node.start_mark
+        if mark is None:  # pragma: no cover - every node has a mark
+            return (None, None)
+        return (mark.line + 1, mark.column + 1)
 
     def problem(
         self, path: PathKey, code: str, message: str, *, key: bool = False, severity: str = "error"
@@ -129,6 +125,29 @@ class YamlDocument:
             message=message,
             severity=severity,  # type: ignore[arg-type]
         )
+
+
+def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """The (key node, value node) at ``part`` of a mapping (merged keys included, as
+    :class:`_Converter` merges them: own keys first, then each ``<<`` source in order), or
+    (None, entry) of a sequence; None if there is no such child."""
+    if isinstance(node, yaml.SequenceNode):
+        if isinstance(part, int) and 0 <= part < len(node.value):
+            return None, node.value[part]
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    sources: list[yaml.Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            sources.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
+        elif isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
+            return key_node, value_node
+    for src in sources:
+        found = _child(src, part)
+        if found is not None:
+            return found
+    return None
 
 
 def dotted(path: PathKey) -> str:
@@ -235,7 +254,9 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDocument:
     doc = YamlDocument(path=path, display=display, data=None)
     if not nodes or nodes[0] is None:
         return doc
+    doc.root = nodes[0]
     converter = _Converter(doc)
+    converter.count = 1
     doc.data = converter.convert(nodes[0], (), 0)
     if converter.problems:
         raise InputError(converter.problems)
@@ -243,15 +264,14 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDocument:
 
 
 class _Converter:
-    """Nodes to plain data, recording positions. The hot path of every load: a scalar met as a
-    mapping value or a list entry is converted in place rather than by a call to :meth:`convert`."""
+    """Nodes to plain data, checking as it goes. The hot path of every load: it records no
+    positions (:meth:`YamlDocument.position` finds them in the nodes when asked), and a scalar
+    met as a mapping value or a list entry is converted in place rather than by a call."""
 
     def __init__(self, doc: YamlDocument) -> None:
         self.doc = doc
-        self.value_pos = doc.value_pos
-        self.key_pos = doc.key_pos
         self.problems: list[Problem] = []
-        self.count = 0
+        self.count = 0  # nodes converted, aliases expanded: counted a collection at a time
         self.over_budget = False
 
     def _problem(self, node: yaml.Node, path: PathKey, code: str, message: str) -> None:
@@ -267,8 +287,8 @@ class _Converter:
         )
 
     def convert(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:  # scalars are counted in the callers' fast path, so test once
+        """``node`` (already counted by its parent) as data."""
+        if self.count > MAX_NODES:
             if not self.over_budget:
                 self.over_budget = True
                 self._problem(
@@ -278,8 +298,6 @@ class _Converter:
         if depth > MAX_DEPTH:
             self._problem(node, path, "YAML-004", f"nesting is deeper than {MAX_DEPTH} levels")
             return None
-        if path not in self.value_pos:  # a merged mapping shares its path with the one it merges into
-            self.value_pos[path] = node.start_mark
         if node.tag not in _ALLOWED_TAGS:
             self._problem(node, path, "YAML-003", f"tag {node.tag!r} is not allowed; grader files hold plain data")
             return None
@@ -292,32 +310,28 @@ class _Converter:
         self._problem(node, path, "YAML-001", "unsupported YAML node")  # pragma: no cover
         return None
 
-    # The two loops below are the hot path of every load. A scalar child is converted in place,
-    # as convert() would (count it, note its position, resolve it), without a call per node.
+    # The two loops below convert a scalar child in place, as convert() would.
 
     def _sequence(self, node: yaml.SequenceNode, path: PathKey, depth: int) -> list[Any]:
+        self.count += len(node.value)
         out: list[Any] = []
-        value_pos = self.value_pos
         for i, child in enumerate(node.value):
-            child_path = (*path, i)
-            if child.__class__ is _ScalarNode and child.tag in _ALLOWED_TAGS and child_path not in value_pos:
-                self.count += 1
-                value_pos[child_path] = child.start_mark
+            if child.__class__ is _ScalarNode and child.tag in _ALLOWED_TAGS:
                 v = child.value
                 out.append(v if child.style or (v and v[0] not in _NOT_TEXT_START) else _resolve_plain(v))
             else:
-                out.append(self.convert(child, child_path, depth + 1))
+                out.append(self.convert(child, (*path, i), depth + 1))
         return out
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
+        self.count += len(node.value)
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
-        key_pos = self.key_pos
-        value_pos = self.value_pos
         for key_node, value_node in node.value:
             key_tag = key_node.tag
             if key_tag == _MERGE:
                 sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                self.count += len(sources)
                 for src in sources:
                     value = self.convert(src, path, depth + 1)
                     if isinstance(value, dict):
@@ -333,16 +347,11 @@ class _Converter:
             if key in out:
                 self._problem(key_node, (*path, key), "YAML-008", f"duplicate key {key!r}")
                 continue
-            child_path = (*path, key)
-            key_pos[child_path] = key_node.start_mark
-            if value_node.__class__ is _ScalarNode and value_node.tag in _ALLOWED_TAGS \
-                    and child_path not in value_pos:
-                self.count += 1
-                value_pos[child_path] = value_node.start_mark
+            if value_node.__class__ is _ScalarNode and value_node.tag in _ALLOWED_TAGS:
                 v = value_node.value
                 out[key] = v if value_node.style or (v and v[0] not in _NOT_TEXT_START) else _resolve_plain(v)
             else:
-                out[key] = self.convert(value_node, child_path, depth + 1)
+                out[key] = self.convert(value_node, (*path, key), depth + 1)
         for k, v in merged.items():
             out.setdefault(k, v)
         return out

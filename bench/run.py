@@ -69,7 +69,8 @@ def child_sweep(pack_dir: Path, forces: list[Path]) -> dict[str, Any]:
     grading, and the plain loop over the same items; check both found the same matches."""
     import loop
 
-    from grader.grading.run import Grader, gc_paused
+    from grader.gcpause import gc_paused
+    from grader.grading.run import Grader
     from grader.loading.evidence import load_evidence
     from grader.loading.pack import load_pack
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from grader.analysis.summary import ForceSummary, summarise
 from grader.errors import EXIT_ENGINE_ERROR, EXIT_INPUT_ERROR, EXIT_OK, EngineError, InputError, Problem
-from grader.grading.run import Grader, gc_paused
+from grader.gcpause import gc_paused
+from grader.grading.run import Grader
 from grader.loading.evidence import MANIFEST, load_evidence
 from grader.loading.files import display_path
 from grader.loading.pack import load_pack

@@ -7,9 +7,6 @@ memory stays flat.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from grader import __version__
@@ -17,6 +14,7 @@ from grader.engine.compiler import compile_pack
 from grader.engine.facts import engine_fact
 from grader.engine.matcher import Matcher
 from grader.errors import raise_if_errors
+from grader.gcpause import gc_paused
 from grader.grading.counterfactual import sensitivity
 from grader.grading.evaluate import evaluate_clause, evaluate_criterion
 from grader.grading.framework import framework_of, indicator_rows
@@ -137,26 +135,6 @@ def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],
                       f"{'it' if len(item.criteria) == 1 else 'them'} did not need this item")
         out.append(UnusedItem(id=item.id, reason=reason))
     return out
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while one force is loaded and graded.
-
-    Loading builds hundreds of thousands of small objects without reference cycles (YAML
-    nodes, position tables, validated items) that the collector would otherwise walk again and
-    again as they pile up: a 10,000-item force loads about twice as fast without it, 43 forces
-    of 200 items a quarter faster (docs/performance.md). Reference counting frees everything as
-    usual; the collector is switched back on (if it was on) when the force is done, so memory
-    across a programme stays bounded.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def grade_paths(evidence_dir: Path, pack_dir: Path) -> GradingResult:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from grader.errors import InputError, Problem, Severity, raise_if_errors
+from grader.gcpause import gc_paused
 from grader.loading.conditions import suggest
 from grader.loading.files import InputFile, display_path, input_file
 from grader.loading.tablesrc import TableLocator, validate_located
@@ -67,6 +68,7 @@ class LoadedEvidence:
         return self.manifest_doc.problem(sub, code, message, severity=severity)
 
 
+@gc_paused()
 def load_evidence(root: Path) -> LoadedEvidence:
     """Load the evidence set at ``root`` (a folder, .yaml, .csv or .xlsx); raise
     :class:`InputError` listing every problem."""

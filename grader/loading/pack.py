@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.errors import InputError, Problem, raise_if_errors
+from grader.gcpause import gc_paused
 from grader.loading.conditions import (
     ClauseParser,
     ParseContext,
@@ -32,13 +33,13 @@ from grader.models.common import CRITERION_ID
 from grader.models.pack import (
     SPECIAL_OUTCOMES,
     CountClause,
-    OutcomeCount,
-    Test,
     Criterion,
     FactSpec,
     GlossaryTerm,
+    OutcomeCount,
     PackManifest,
     RulePack,
+    Test,
 )
 
 
@@ -73,6 +74,7 @@ class LoadedPack:
     docs: dict[str, YamlDocument] = field(default_factory=dict)
 
 
+@gc_paused()
 def load_pack(root: Path) -> LoadedPack:
     """Load and check the pack in folder ``root``; raise :class:`InputError` listing every problem."""
     root = Path(root)

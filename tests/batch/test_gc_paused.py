@@ -10,7 +10,8 @@ import pytest
 from grader.bundled import default_evidence, default_pack
 from grader.errors import InputError
 from grader.grading.batch import grade_batch
-from grader.grading.run import Grader, gc_paused, grade_paths
+from grader.gcpause import gc_paused
+from grader.grading.run import Grader, grade_paths
 from grader.loading.evidence import load_evidence
 from grader.loading.pack import load_pack
 from grader.render.json import render_json
@@ -49,3 +50,25 @@ def test_a_collector_switched_off_by_the_caller_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_loading_pauses_the_collector_itself(monkeypatch) -> None:
+    """Evidence and packs load with the collector paused wherever they are loaded from (the
+    report, explain and check commands too), and it is running again afterwards."""
+    import grader.loading.evidence as evidence_mod
+    import grader.loading.pack as pack_mod
+
+    seen: list[bool] = []
+    for mod in (evidence_mod, pack_mod):
+        real = mod.load_yaml
+
+        def spy(*args, _real=real, **kwargs):
+            seen.append(gc.isenabled())
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(mod, "load_yaml", spy)
+    assert gc.isenabled()
+    load_evidence(default_evidence())
+    load_pack(default_pack())
+    assert seen and not any(seen)
+    assert gc.isenabled()

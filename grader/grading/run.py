@@ -66,6 +66,7 @@ class Grader:
                  for item in loaded.evidence.items if item.verified]
         return self.matcher.match(facts)
 
+    @gc_paused()  # the loaded pack and evidence keep their YAML nodes: many objects to walk
     def grade(self, loaded: LoadedEvidence) -> GradingResult:
         """Grade one evidence set. Raises InputError if it does not fit the pack; its warnings
         (e.g. evidence collected for another framework) travel in the result."""

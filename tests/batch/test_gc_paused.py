@@ -72,3 +72,20 @@ def test_loading_pauses_the_collector_itself(monkeypatch) -> None:
     load_pack(default_pack())
     assert seen and not any(seen)
     assert gc.isenabled()
+
+
+def test_grading_pauses_the_collector_itself(monkeypatch) -> None:
+    import grader.grading.run as run_mod
+
+    seen: list[bool] = []
+    real = run_mod.evaluate_criterion
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "evaluate_criterion", spy)
+    with Grader(load_pack(default_pack())) as grader:
+        grader.grade(load_evidence(default_evidence()))
+    assert seen and not any(seen)
+    assert gc.isenabled()

@@ -42,6 +42,7 @@ class Grader:
         self.pack = loaded_pack.pack
         self.compiled = compile_pack(self.pack)
         self.matcher = Matcher(self.compiled.probes)
+        self.framework = framework_of(self.pack)  # immutable, the same in every result
 
     def __enter__(self) -> Grader:
         return self
@@ -94,7 +95,7 @@ class Grader:
                 ),
                 inputs=sorted([*self.loaded_pack.files, *loaded.files], key=lambda f: f.path),
             ),
-            framework=framework_of(pack),
+            framework=self.framework,
             overall=overall,
             pillars=pillars,
             criteria=findings,

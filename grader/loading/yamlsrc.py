@@ -366,6 +366,8 @@ def _resolve_plain(value: str) -> Any:
         return _CONSTANTS[value]
     if value[0] not in _NOT_TEXT_START:
         return value
+    if value.isdigit() and value.isascii() and (value[0] != "0" or len(value) == 1):
+        return int(value)  # the common case of _INT, without the regular expression
     if _INT.match(value):
         return int(value)
     if _INT_OCT.match(value):

@@ -79,7 +79,7 @@ def test_a_problem_names_file_line_column_and_field(doc) -> None:
 @pytest.mark.parametrize(("scalar", "value"), [
     ("plain text", "plain text"), ("Yes", "Yes"), ("no", "no"), ("on", "on"),
     ("true", True), ("FALSE", False), ("~", None), ("null", None), ("", None),
-    ("-1", -1), ("+7", 7), ("0o17", 15), ("0x1F", 31), (".5", 0.5), ("1e3", 1000.0),
+    ("-1", -1), ("+7", 7), ("0", 0), ("42", 42), ("0123", 123.0), ("٣", "٣"), ("0o17", 15), ("0x1F", 31), (".5", 0.5), ("1e3", 1000.0),
     ("-.inf", -math.inf), ("2008-07-01", dt.date(2008, 7, 1)), ("2008-13-01", "2008-13-01"),
     ("07:30", "07:30"), ("-x", "-x"), ("+", "+"), ("1.2.3", "1.2.3"), ("tuesday", "tuesday"), ("nan", "nan"),
 ])

@@ -127,7 +127,8 @@ class YamlDocument:
         )
 
 
-def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+def _child(node: yaml.Node | None, part: str | int,
+           _seen: frozenset[int] = frozenset()) -> tuple[yaml.Node | None, yaml.Node] | None:
     """The (key node, value node) at ``part`` of a mapping (merged keys included, as
     :class:`_Converter` merges them: own keys first, then each ``<<`` source in order), or
     (None, entry) of a sequence; None if there is no such child."""
@@ -135,7 +136,7 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node | None, y
         if isinstance(part, int) and 0 <= part < len(node.value):
             return None, node.value[part]
         return None
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, yaml.MappingNode) or id(node) in _seen:  # a mapping may merge itself
         return None
     sources: list[yaml.Node] = []
     for key_node, value_node in node.value:
@@ -144,7 +145,7 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node | None, y
         elif isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
             return key_node, value_node
     for src in sources:
-        found = _child(src, part)
+        found = _child(src, part, _seen | {id(node)})
         if found is not None:
             return found
     return None

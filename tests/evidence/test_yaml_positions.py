@@ -11,8 +11,10 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
-from grader.loading.yamlsrc import parse_yaml
+from grader.errors import InputError
+from grader.loading.yamlsrc import YamlDocument, parse_yaml
 
 TEXT = """\
 id: set-1
@@ -63,6 +65,16 @@ def test_a_merged_key_is_found_where_it_was_written(doc) -> None:
     # a key the mapping writes itself wins over the merged one, in the data and in messages
     assert doc.data["item"]["verified"] is False
     assert doc.position(("item", "verified")) == (11, 13)
+
+
+def test_a_mapping_that_merges_itself_is_refused_and_never_loops() -> None:
+    with pytest.raises(InputError) as exc:
+        parse_yaml("a: &a\n  x: 1\n  <<: *a\n", Path("m.yaml"), "m.yaml")
+    assert "YAML-004" in {p.code for p in exc.value.problems}
+    doc = YamlDocument(path=Path("m.yaml"), display="m.yaml", data=None,
+                       root=yaml.compose("a: &a\n  x: 1\n  <<: *a\n"))
+    assert doc.position(("a", "missing")) == (1, 4)  # the mapping starts at its anchor
+    assert doc.position(("a", "x")) == (2, 6)
 
 
 def test_an_empty_document_has_no_position() -> None:

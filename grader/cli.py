@@ -26,6 +26,7 @@ from grader.errors import (
     EXIT_TEST_FAILED,
     EngineError,
     InputError,
+    Problem,
 )
 
 app = typer.Typer(
@@ -99,6 +100,30 @@ RulesOpt = Annotated[
     typer.Option("--rules", "-r", help="Rule pack folder. Default: the bundled ACPO major crime pack.",
                  show_default=False),
 ]
+
+NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (true, not a mistake: e.g. a fact "
+                                                         "no rule weighs yet); by default they are only counted.")]
+
+
+def _print_problems(problems: list[Problem], notes: bool, *, summary: bool = True) -> None:
+    """One line per error and warning (and note, if asked), then the counts unless ``summary`` is off."""
+    for p in problems:
+        if p.severity == "error":
+            typer.echo(p.line_text())
+        elif p.severity == "warning" or notes:
+            typer.echo(f"{p.line_text()} ({p.severity})")
+    if summary:
+        typer.echo(_counts(problems, notes))
+
+
+def _counts(problems: list[Problem], notes: bool) -> str:
+    """``N errors, M warnings`` and, if there are notes, how many and how to see them."""
+    by = {s: sum(1 for p in problems if p.severity == s) for s in ("error", "warning", "note")}
+    text = f"{by['error']} errors, {by['warning']} warnings"
+    if by["note"]:
+        codes = ", ".join(sorted({p.code for p in problems if p.severity == "note"}))
+        text += f", {by['note']} notes ({codes}{'' if notes else '; --notes lists them'})"
+    return text
 
 
 @app.command()
@@ -254,21 +279,19 @@ class CheckFormat(str, Enum):
 def rules_check(
     pack: Annotated[Path | None, typer.Argument(help="Rule pack folder.", show_default=False)] = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text or json.")] = CheckFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too (never on notes).")] = False,
+    notes: NotesOpt = False,
 ) -> None:
     """Validate a rule pack: schema, names, engine limits, and a semantic lint (unreachable rules,
     contradictions, band gaps, outcomes a pillar needs, roll-up grades that can never be given)."""
     from grader.authoring.check import check_pack
 
     problems = check_pack(pack or default_pack())
-    errors = [p for p in problems if p.severity == "error"]
     if fmt is CheckFormat.json:
         typer.echo(json.dumps([p.model_dump() for p in problems], indent=2))
     else:
-        for p in problems:
-            typer.echo(f"{p.line_text()} ({p.severity})" if p.severity == "warning" else p.line_text())
-        typer.echo(f"{len(errors)} errors, {len(problems) - len(errors)} warnings")
-    if errors or (strict and problems):
+        _print_problems(problems, notes)
+    if any(p.severity == "error" or (strict and p.severity == "warning") for p in problems):
         raise typer.Exit(EXIT_TEST_FAILED)
 
 
@@ -394,17 +417,17 @@ def schema(which: Annotated[SchemaName, typer.Argument(
 def evidence_check(
     evidence: Annotated[Path, typer.Argument(help="Evidence set: a folder, or a .yaml, .csv or .xlsx file.")],
     rules: RulesOpt = None,
+    notes: NotesOpt = False,
 ) -> None:
     """Every mistake in an evidence set, located, with warnings and a count per pillar and kind."""
     from grader.authoring.evidence_check import check_evidence
     from grader.render.evidence import render_evidence_summary
 
     report = check_evidence(evidence, rules or default_pack())
-    for p in report.problems:
-        typer.echo(f"{p.line_text()} (warning)" if p.severity == "warning" else p.line_text())
+    _print_problems(report.problems, notes, summary=False)
     if report.loaded is not None:
         render_evidence_summary(report.summary, _stdout())
-    typer.echo(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    typer.echo(_counts(report.problems, notes))
     if report.errors:
         raise typer.Exit(EXIT_TEST_FAILED)
 

@@ -21,7 +21,10 @@ EXIT_USAGE = 2  # typer/click usage errors (unknown option, missing argument)
 EXIT_INPUT_ERROR = 65  # EX_DATAERR: an evidence, rule or result file is wrong
 EXIT_ENGINE_ERROR = 70  # EX_SOFTWARE: the matching engine failed; a bug, not the user's fault
 
-Severity = Literal["error", "warning"]
+#: ``error``: the input is wrong and nothing is graded or checked past it. ``warning``: probably
+#: a mistake; it never stops a run. ``note``: true and worth knowing, but not a mistake (a fact
+#: the rules do not weigh yet); the checks count notes and list them only when asked.
+Severity = Literal["error", "warning", "note"]
 
 
 class Problem(BaseModel):

@@ -56,6 +56,10 @@ class EvidenceReport:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
 
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "note"]
+
 
 def check_evidence(evidence: Path, pack_dir: Path) -> EvidenceReport:
     """Check the evidence set at ``evidence`` against the pack at ``pack_dir``.
@@ -184,11 +188,20 @@ def _unusable(loaded: LoadedEvidence, loaded_pack: LoadedPack) -> list[Problem]:
     used = {item_id for rows in matches.values() for row in rows for item_id in row}
     out = []
     for item in loaded.evidence.items:
-        if item.verified and item.id not in used:
-            why = "it informs no criterion" if not item.criteria else \
-                f"no clause of the pack's rules matches it (facts: {', '.join(sorted(item.facts)) or 'none'})"
-            out.append(loaded.problem(item.id, ("id",), "EVID-032", f"no rule can use this item: {why}",
-                                      severity="warning"))
+        if not item.verified or item.id in used:
+            continue
+        # An item the rules do not weigh is still evidence (the result lists it as unused), and a
+        # statistic that no contextual note flags is context: notes. An item tied to no
+        # criterion at all was probably meant to be: a warning.
+        if item.criteria:
+            why, severity = (f"no clause of the pack's rules matches it "
+                             f"(facts: {', '.join(sorted(item.facts)) or 'none'})"), "note"
+        elif item.kind == "indicator":
+            why, severity = "a contextual statistic that informs no criterion and no contextual note flags", "note"
+        else:
+            why, severity = "it informs no criterion", "warning"
+        out.append(loaded.problem(item.id, ("id",), "EVID-032", f"no rule can use this item: {why}",
+                                  severity=severity))
     return out
 
 

@@ -38,9 +38,21 @@ def test_the_bundled_set_has_no_errors_and_a_full_summary(evidence_dir: Path, pa
     assert summary["performance-and-resilience"].kinds["indicator"] == 15
     assert sum(r.items for r in report.summary) == 189 == sum(r.verified for r in report.summary)
     assert all(r.criteria_informed == r.criteria_total for r in report.summary)
-    # items no clause of any rule matches are named, as warnings
-    unused = [p for p in report.warnings if p.code == "EVID-032"]
-    assert unused and all(p.file.startswith(str(evidence_dir)) or "derbyshire-2008" in p.file for p in unused)
+    # items no clause of any rule matches are named, as notes: true, but not mistakes
+    assert report.warnings == []
+    unused = [p for p in report.notes if p.code == "EVID-032"]
+    assert len(unused) == 86 and all("derbyshire-2008" in p.file for p in unused)
+    assert sum("contextual statistic" in p.message for p in unused) == 6
+
+
+def test_cli_counts_notes_and_lists_them_when_asked(evidence_dir: Path) -> None:
+    quiet = runner.invoke(app, ["evidence", "check", str(evidence_dir)])
+    assert quiet.exit_code == 0, quiet.output
+    assert "EVID-032" not in quiet.output.replace("(EVID-032", "")
+    assert quiet.output.rstrip().endswith("0 errors, 0 warnings, 86 notes (EVID-032; --notes lists them)")
+    loud = runner.invoke(app, ["evidence", "check", str(evidence_dir), "--notes"])
+    assert loud.exit_code == 0, loud.output
+    assert sum(line.endswith("(note)") and " EVID-032 " in line for line in loud.output.splitlines()) == 86
 
 
 def test_cli_prints_the_table_and_exits_0(evidence_dir: Path) -> None:
@@ -111,7 +123,7 @@ def test_unverified_items_are_warnings_and_do_not_count(copy: Path, pack_dir: Pa
     assert (row.items, row.verified) == (21, 0)
 
 
-def test_an_item_no_rule_can_use_is_a_warning(copy: Path, pack_dir: Path) -> None:
+def test_an_item_tied_to_no_criterion_is_a_warning(copy: Path, pack_dir: Path) -> None:
     with open(copy / "items" / "enforcement.yaml", "a", encoding="utf-8") as fh:
         fh.write("  - id: ENF-X1\n    kind: observation\n    statement: The canteen was clean.\n"
                  "    source: {section: Notes}\n")

@@ -52,6 +52,8 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: A plain scalar starting with anything else is text: no null, boolean, number or date does.
 _NOT_TEXT_START = frozenset("0123456789+-.~nNtTfF")
+#: ... and once null and the booleans are ruled out, no number or date starts otherwise.
+_NUMBER_START = frozenset("0123456789+-.")
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -365,10 +367,15 @@ def _resolve_plain(value: str) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema (plus ISO dates)."""
     if value in _CONSTANTS:
         return _CONSTANTS[value]
-    if value[0] not in _NOT_TEXT_START:
+    if value[0] not in _NUMBER_START:  # a word, even one starting like true/false/null
         return value
     if value.isdigit() and value.isascii() and (value[0] != "0" or len(value) == 1):
         return int(value)  # the common case of _INT, without the regular expression
+    if len(value) == 10 and _DATE.match(value):  # no number pattern matches a date
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            return value
     if _INT.match(value):
         return int(value)
     if _INT_OCT.match(value):
@@ -383,9 +390,4 @@ def _resolve_plain(value: str) -> Any:
         return float("-inf")
     if value in (".nan", ".NaN", ".NAN"):
         return float("nan")
-    if _DATE.match(value):
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            return value
     return value

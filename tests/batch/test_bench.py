@@ -26,3 +26,16 @@ def test_bench_quick_runs_and_prints_its_table() -> None:
         assert case in out, case
     assert "MATCHES DIFFER" not in out
     assert out.count("same matches") == 6
+
+
+def test_floors_runs_and_names_every_part() -> None:
+    """bench/floors.py takes the two speed targets apart; here it only has to run (one try each)."""
+    floors = BENCH.with_name("floors.py")
+    proc = subprocess.run([sys.executable, str(floors), "--runs", "1", "--tries", "1"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    parts = [line.split("|")[0].strip() for line in proc.stdout.splitlines()[2:]]
+    assert parts[:5] == ["python -c pass", "+ import grader's dependencies", "+ import importlib.metadata",
+                         "+ import grader (what `grade` imports)", "grader grade (Derbyshire, table)"]
+    assert parts[5].startswith("PyYAML compose") and parts[-1] == "43 results to JSON"
+    assert all(float(line.split("|")[1]) > 0 for line in proc.stdout.splitlines()[2:])

@@ -94,6 +94,7 @@ class Matcher:
         self._handles: list[int] = []
         self._names: list[dict[str, str]] = []  # per ruleset: engine rule name -> probe key
         self._routes: list[tuple[str, Any] | None] = []  # per ruleset: the scope of its probes
+        self._ids = EngineIds()
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
         for route, chunk in _chunks_by_route(probes):
             definition: dict[str, Any] = {}
@@ -135,14 +136,10 @@ class Matcher:
         if not self._handles and self._names:
             raise EngineError("this matcher was closed")
         sid = f"run{next(_RUN_IDS)}"
-        fact_dicts, fact_json, back = _engine_facts(facts, sid)
+        fact_dicts, fact_json, back = _engine_facts(facts, sid, self._ids)
         found: dict[str, set[Match]] = {}
-        in_scope: dict[tuple[str, Any] | None, str] = {}
+        in_scope = _by_route(self._routes, fact_dicts, fact_json)
         for handle, names, route in zip(self._handles, self._names, self._routes, strict=True):
-            if route not in in_scope:
-                in_scope[route] = _json_list(fact_json if route is None else
-                                             [j for f, j in zip(fact_dicts, fact_json, strict=True)
-                                              if f.get(route[0]) == route[1]])
             if in_scope[route] == "[]":
                 continue  # no fact in this ruleset's scope: nothing can match, no state to make
             try:
@@ -204,22 +201,47 @@ def _chunks_by_route(probes: Sequence[Probe]) -> list[tuple[tuple[str, Any] | No
     return [(route, chunk) for route, group in groups.items() for chunk in pack_chunks(group)]
 
 
-def _json_list(items: list[str]) -> str:
-    return "[" + ",".join(items) + "]"
+def _by_route(routes: list[tuple[str, Any] | None], facts: list[dict[str, Any]],
+              facts_json: list[str]) -> dict[tuple[str, Any] | None, str]:
+    """For each route, the JSON list of the facts in its scope (every fact for None)."""
+    members: dict[tuple[str, Any] | None, list[str]] = {r: [] for r in routes if r is not None}
+    keys = {r[0] for r in members if r is not None}
+    for fact, text in zip(facts, facts_json, strict=True):
+        for key in fact.keys() & keys:  # the few route keys this fact has, found in C
+            bucket = members.get((key, fact[key]))
+            if bucket is not None:
+                bucket.append(text)
+    members[None] = facts_json
+    return {route: "[" + ",".join(texts) + "]" for route, texts in members.items()}
 
 
-def _engine_facts(facts: Iterable[tuple[str, dict[str, Any]]],
-                  sid: str) -> tuple[list[dict[str, Any]], list[str], dict[str, str]]:
+class EngineIds:
+    """Engine ids ``e0``, ``e1``, ...: each with an identity hash distinct from the sentinel's and
+    every earlier id's (a clash gets ``_`` appended). They are the same for every run, so a
+    matcher works them out once, as far as its largest set needs."""
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._hashes = {fnv1a32(_SENTINEL)}
+
+    def first(self, n: int) -> list[str]:
+        while len(self._ids) < n:
+            eid = f"e{len(self._ids)}"
+            while (h := fnv1a32(eid)) in self._hashes:
+                eid += "_"
+            self._hashes.add(h)
+            self._ids.append(eid)
+        return self._ids[:n]
+
+
+def _engine_facts(facts: Iterable[tuple[str, dict[str, Any]]], sid: str,
+                  ids: EngineIds | None = None) -> tuple[list[dict[str, Any]], list[str], dict[str, str]]:
     """Give each fact a short engine id whose identity hash is unique in this run; return the
     facts, each one's JSON, and the map from engine id back to evidence id."""
+    pairs = list(facts)
     back: dict[str, str] = {}
     dicts: list[dict[str, Any]] = []
-    hashes = {fnv1a32(_SENTINEL)}
-    for n, (evidence_id, fact) in enumerate(facts):
-        eid = f"e{n}"
-        while (h := fnv1a32(eid)) in hashes:
-            eid += "_"
-        hashes.add(h)
+    for eid, (evidence_id, fact) in zip((ids or EngineIds()).first(len(pairs)), pairs, strict=True):
         back[eid] = evidence_id
         dicts.append({**fact, "id": eid, "sid": sid})
     encode = json.JSONEncoder(ensure_ascii=False).encode

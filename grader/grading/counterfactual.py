@@ -53,7 +53,7 @@ def _search(level: Level, units: Sequence[Unit], scale: list[str], current: str,
                 return None
             chosen = sorted(i for m, c in zip(members, counts, strict=True) for i in m[:c])
             trial = [Unit(u.id, target, u.significant, False) if i in chosen else u for i, u in enumerate(units)]
-            grade, _, _ = decide(level, trial, scale)
+            grade, _, _ = decide(level, trial, scale, reasons=False)
             moved = scale.index(grade)
             if (direction < 0 and moved < here) or (direction > 0 and moved > here):
                 return Counterfactual(grade=grade, changes=[

@@ -51,20 +51,10 @@ class ClauseResult:
 
 def evaluate_clause(clause: Clause, criterion_id: str | None, matches: Matches) -> ClauseResult:
     """Count and combine. A clause that holds cites what its positive parts matched."""
-    if isinstance(clause, CountClause | PairClause):
+    if isinstance(clause, (CountClause, PairClause)):
         found = matches.get(probe_key(criterion_id, clause), ())
         ids = sorted({i for match in found for i in match})
-        if isinstance(clause, PairClause):
-            holds = len(found) >= 1
-        else:
-            n = len(ids)
-            holds = {
-                "some": n >= 1,
-                "none": n == 0,
-                "at_least": n >= clause.n,
-                "at_most": n <= clause.n,
-                "exactly": n == clause.n,
-            }[clause.form]
+        holds = len(found) >= 1 if isinstance(clause, PairClause) else _counted(clause, len(ids))
         names = {clause.name: ids} if clause.name else {}
         trace = ClauseTrace(key=clause.key, name=clause.name, holds=holds, matched=ids)
         cites = ids if holds and not (isinstance(clause, CountClause) and clause.form == "none") else []
@@ -86,6 +76,21 @@ def evaluate_clause(clause: Clause, criterion_id: str | None, matches: Matches) 
         names.update(p.names)
         traces.extend(p.traces)
     return ClauseResult(holds, sorted(cites), names, traces)
+
+
+def _counted(clause: CountClause, n: int) -> bool:
+    """Whether ``n`` matching items satisfy a counting clause's form."""
+    form = clause.form
+    if form == "some":
+        return n >= 1
+    if form == "none":
+        return n == 0
+    if form == "at_least":
+        return n >= clause.n
+    if form == "at_most":
+        return n <= clause.n
+    assert form == "exactly", form
+    return n == clause.n
 
 
 def _trace(section: str, rule: Rule | Mitigation | Concern | Uplift, res: ClauseResult,

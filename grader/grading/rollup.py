@@ -52,21 +52,27 @@ def holds(clause: RollClause, units: Sequence[Unit], names: dict[str, list[str]]
     return all(results) if isinstance(clause, RollAll) else any(results)
 
 
-def decide(level: Level, units: Sequence[Unit], scale: list[str]) -> tuple[str, str, str | None]:
-    """(grade, rationale, cap rationale or None) for one level of the policy."""
+def decide(level: Level, units: Sequence[Unit], scale: list[str], *,
+           reasons: bool = True) -> tuple[str, str, str | None]:
+    """(grade, rationale, cap rationale or None) for one level of the policy.
+
+    ``reasons=False`` leaves both texts empty: the "what would change the grade" search tries
+    many hypothetical outcomes and only needs each one's grade.
+    """
     grade, rationale = scale[-1], ""
     for rule in level.rules:
         names: dict[str, list[str]] = {}
         if rule.when is None or holds(rule.when, units, names):
-            grade, rationale = rule.grade, fill(rule.because, names, [])
+            grade, rationale = rule.grade, fill(rule.because, names, []) if reasons else ""
             break
     capped: str | None = None
     for cap in level.caps:
         names = {}
         if holds(cap.when, units, names) and scale.index(grade) < scale.index(cap.at_most):
             grade = cap.at_most
-            capped = fill(cap.because, names, [])
-            rationale = f"{rationale} {capped}"
+            if reasons:
+                capped = fill(cap.because, names, [])
+                rationale = f"{rationale} {capped}"
     return grade, rationale, capped
 
 

@@ -13,7 +13,7 @@ def gc_paused() -> Iterator[None]:
 
     Loading builds hundreds of thousands of small objects without reference cycles (YAML
     nodes, kept for positions, and validated items) that the collector would otherwise walk
-    again and again as they pile up: 43 forces of 200 items load four times as fast without it
+    again and again as they pile up: 43 forces of 200 items load three times as fast without it
     (docs/performance.md). Reference counting frees everything as usual; the collector is
     switched back on (if it was on) when the work is done, so memory across a programme stays
     bounded. Nests safely, and works as a decorator (``@gc_paused()``).

@@ -40,7 +40,6 @@ MAX_NODES = 500_000
 
 PathKey = tuple[str | int, ...]
 
-
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {
     _STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
@@ -110,8 +109,6 @@ class YamlDocument:
                 break
             key_node, node = found
             mark = key_node.start_mark if key and key_node is not None else node.start_mark
-        if mark is None:  # pragma: no cover - every node has a mark
-            return (None, None)
         return (mark.line + 1, mark.column + 1)
 
     def problem(

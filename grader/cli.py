@@ -105,15 +105,13 @@ NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (tru
                                                          "no rule weighs yet); by default they are only counted.")]
 
 
-def _print_problems(problems: list[Problem], notes: bool, *, summary: bool = True) -> None:
-    """One line per error and warning (and note, if asked), then the counts unless ``summary`` is off."""
+def _print_problems(problems: list[Problem], notes: bool) -> None:
+    """One line per error and warning, and per note if asked."""
     for p in problems:
         if p.severity == "error":
             typer.echo(p.line_text())
         elif p.severity == "warning" or notes:
             typer.echo(f"{p.line_text()} ({p.severity})")
-    if summary:
-        typer.echo(_counts(problems, notes))
 
 
 def _counts(problems: list[Problem], notes: bool) -> str:
@@ -291,6 +289,7 @@ def rules_check(
         typer.echo(json.dumps([p.model_dump() for p in problems], indent=2))
     else:
         _print_problems(problems, notes)
+        typer.echo(_counts(problems, notes))
     if any(p.severity == "error" or (strict and p.severity == "warning") for p in problems):
         raise typer.Exit(EXIT_TEST_FAILED)
 
@@ -424,7 +423,7 @@ def evidence_check(
     from grader.render.evidence import render_evidence_summary
 
     report = check_evidence(evidence, rules or default_pack())
-    _print_problems(report.problems, notes, summary=False)
+    _print_problems(report.problems, notes)
     if report.loaded is not None:
         render_evidence_summary(report.summary, _stdout())
     typer.echo(_counts(report.problems, notes))

@@ -204,15 +204,17 @@ def _chunks_by_route(probes: Sequence[Probe]) -> list[tuple[tuple[str, Any] | No
 def _by_route(routes: list[tuple[str, Any] | None], facts: list[dict[str, Any]],
               facts_json: list[str]) -> dict[tuple[str, Any] | None, str]:
     """For each route, the JSON list of the facts in its scope (every fact for None)."""
-    members: dict[tuple[str, Any] | None, list[str]] = {r: [] for r in routes if r is not None}
-    keys = {r[0] for r in members if r is not None}
+    scoped: dict[tuple[str, Any], list[str]] = {r: [] for r in routes if r is not None}
+    keys = {key for key, _ in scoped}
     for fact, text in zip(facts, facts_json, strict=True):
         for key in fact.keys() & keys:  # the few route keys this fact has, found in C
-            bucket = members.get((key, fact[key]))
+            bucket = scoped.get((key, fact[key]))
             if bucket is not None:
                 bucket.append(text)
-    members[None] = facts_json
-    return {route: "[" + ",".join(texts) + "]" for route, texts in members.items()}
+    out: dict[tuple[str, Any] | None, str] = {route: "[" + ",".join(texts) + "]" for route, texts in scoped.items()}
+    if None in routes:
+        out[None] = "[" + ",".join(facts_json) + "]"
+    return out
 
 
 class EngineIds:

@@ -350,6 +350,17 @@ def test_engine_ids_have_distinct_hashes_for_many_facts() -> None:
     assert sorted(back.values()) == sorted(f"I{n}" for n in range(5000))
 
 
+def test_a_matcher_reuses_its_engine_ids_across_sets_of_any_size(monkeypatch) -> None:
+    """A Matcher works its ids out once and extends them for a larger set; a clash found on the
+    way (forced here between e1 and e0) is renamed for every later run too."""
+    real = matcher_mod.fnv1a32
+    monkeypatch.setattr(matcher_mod, "fnv1a32", lambda s: real("e0") if s == "e1" else real(s))
+    with Matcher([probe("p", {"t": 1})]) as m:
+        for size in (2, 60, 3, 60):
+            facts = [(f"X{n}", {"t": 1 if n % 3 else 2}) for n in range(size)]
+            assert m.match(facts) == {"p": sorted((f"X{n}",) for n in range(size) if n % 3)}, size
+
+
 def test_identical_facts_under_different_ids_are_both_matched() -> None:
     """Without an id the engine identifies a fact by its content; grader always sets an id."""
     same = {"t": 1, "x": "same"}

@@ -23,6 +23,7 @@ from grader.grading.text import fill
 from grader.loading.crosscheck import check_against_pack
 from grader.loading.evidence import LoadedEvidence, load_evidence
 from grader.loading.pack import LoadedPack, load_pack
+from grader.models.common import MARKINGS
 from grader.models.result import (
     ContextFinding,
     CriterionFinding,
@@ -94,6 +95,7 @@ class Grader:
                     verified=sum(1 for i in items if i.verified),
                 ),
                 inputs=sorted([*self.loaded_pack.files, *loaded.files], key=lambda f: f.path),
+                marking=max((i.marking for i in items), key=MARKINGS.index, default="OFFICIAL"),
             ),
             framework=self.framework,
             overall=overall,

@@ -496,16 +496,42 @@ def check_because(text: Any, names: list[str], path: PathKey, ctx: ParseContext)
     for m in PLACEHOLDER.finditer(text):
         token = m.group(1)
         base, _, attr = token.partition(".")
-        if base == "matched" and not attr:
+        if not (base == "matched" and not attr or base in names and attr in ("", "count")):
+            known = ["matched", *names, *(f"{n}.count" for n in names)]
+            ctx.error(path, "RULE-150", f"'because' names {{{token}}}, which this rule does not match"
+                      f"{suggest(token, known)}")
             continue
-        if base in names and attr in ("", "count"):
-            continue
-        known = ["matched", *names, *(f"{n}.count" for n in names)]
-        ctx.error(path, "RULE-150", f"'because' names {{{token}}}, which this rule does not match"
-                  f"{suggest(token, known)}")
+        if attr != "count" and _glued(text, m.start(), m.end()):
+            ctx.error(path, "RULE-152", f"'because' writes {{{token}}} against other characters "
+                      f"({text[max(0, m.start() - 6):m.end() + 6].strip()!r}): it is replaced by evidence ids, "
+                      "and a report can withhold an id from readers not cleared to see it only when the id "
+                      "stands as a word; put a space, comma or bracket on each side, "
+                      f"e.g. '... ({{{token}}})'")
     stray = PLACEHOLDER.sub("", text)
     if "{" in stray or "}" in stray:
         ctx.error(path, "RULE-151", "'because' has an unmatched brace")
+
+
+#: Characters that may not touch a placeholder that becomes evidence ids: anything that could be
+#: read as part of an id (ids are letters, digits, ``-``, ``_`` and ``.``), and another
+#: placeholder (``{a}{b}`` would run two id lists together).
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.{}")
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """Whether the placeholder at ``text[start:end]`` touches a character that joins it to a word.
+
+    A full stop or hyphen after it is allowed when it ends the sentence or clause (``({a}).``,
+    ``{a}.`` at the end, ``{a} - ...``), as in ordinary prose; before it, never.
+    """
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before in _ID_CHARS:
+        return True
+    if after in "-.":
+        following = text[end + 1] if end + 1 < len(text) else " "
+        return following in _ID_CHARS
+    return after in _ID_CHARS
 
 
 # --- roll-up clauses --------------------------------------------------------------------------

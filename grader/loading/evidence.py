@@ -25,6 +25,7 @@ from grader.errors import InputError, Problem, Severity, raise_if_errors
 from grader.gcpause import gc_paused
 from grader.loading.conditions import suggest
 from grader.loading.files import InputFile, display_path, input_file
+from grader.loading.provenance import mark_files
 from grader.loading.tablesrc import TableLocator, validate_located
 from grader.loading.validate import validate_model
 from grader.loading.yamlsrc import PathKey, YamlDocument, load_yaml
@@ -132,7 +133,7 @@ def _finish(manifest: EvidenceSetManifest | None, collected: _Items, problems: l
                                             f"list it under 'documents' in the set's manifest"))
     raise_if_errors(_unique(problems))
     assert manifest is not None
-    files.sort(key=lambda f: f.path)
+    files = sorted(mark_files(files, collected.items, collected.docs, root), key=lambda f: f.path)
     return LoadedEvidence(evidence=EvidenceSet(manifest=manifest, items=collected.items), root=root, files=files,
                           item_docs=collected.docs, manifest_doc=manifest_doc)
 

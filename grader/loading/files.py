@@ -22,8 +22,10 @@ def display_path(path: Path) -> str:
 def input_file(path: Path, root: Path, sha256: str | None = None) -> InputFile:
     """``path`` named relative to ``root``'s parent (``pack-name/criteria/X.yaml``) with its hash.
 
-    Pass ``sha256`` when the bytes were already read (loaders hash what they parse).
+    Pass ``sha256`` when the bytes were already read (loaders hash what they parse). The
+    marking is OFFICIAL (a file that holds no evidence item) until the evidence loader has read
+    the items and raises it (:func:`grader.loading.provenance.mark_files`).
     """
     digest = sha256 or hashlib.sha256(Path(path).read_bytes()).hexdigest()
     rel = Path(path).resolve().relative_to(Path(root).resolve().parent)
-    return InputFile(path=rel.as_posix(), sha256=digest)
+    return InputFile(path=rel.as_posix(), sha256=digest, marking="OFFICIAL")

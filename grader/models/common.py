@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 #: ``snake_case`` names for facts, clause names and measures.
 SNAKE = r"^[a-z][a-z0-9_]*$"
@@ -30,6 +30,10 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip
 #: union: booleans are never read as numbers.
 FactValue = bool | int | float | dt.date | str
 
+#: Protective markings, least sensitive first; a public report shows only the first.
+Marking = Literal["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET"]
+MARKINGS: tuple[Marking, ...] = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET")
+
 
 class Strict(BaseModel):
     """Base of every input model: strict types, no unknown fields, immutable."""
@@ -45,3 +49,7 @@ class InputFile(BaseModel):
 
     path: str
     sha256: str
+    marking: Marking = Field(description="the highest protective marking of what the file holds: of its "
+                                         "evidence items, or OFFICIAL for a file that holds none (a rule "
+                                         "pack's file, a set's manifest); a report names the file only to "
+                                         "readers cleared to see it")

@@ -10,7 +10,9 @@ from pydantic import BeforeValidator, Field, PositiveInt, model_validator
 from grader.models.common import (
     CriterionId,
     EvidenceId,
+    MARKINGS,
     FactValue,
+    Marking,
     ShortText,
     Slug,
     Snake,
@@ -30,9 +32,7 @@ EvidenceKind = Literal[
 #: Kinds that come straight from an inspection report's three lists.
 QUALITATIVE_KINDS: tuple[EvidenceKind, ...] = ("strength", "work-in-progress", "area-for-improvement")
 
-Marking = Literal["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET"]
-#: Markings in order of sensitivity; a public report shows only the first.
-MARKINGS: tuple[Marking, ...] = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET")
+__all__ = ["MARKINGS", "Marking"]  # re-exported: markings are evidence's vocabulary
 
 SourceList = Literal["strengths", "work-in-progress", "areas-for-improvement", "table", "text"]
 IndicatorUnit = Literal["per-1k-population", "per-10k-population", "percent", "count"]

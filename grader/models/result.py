@@ -7,9 +7,11 @@ evidence) so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
 
-from grader.models.common import FactValue, InputFile
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from grader.models.common import MARKINGS, FactValue, InputFile, Marking
 from grader.models.evidence import Document, EvidenceItem
 
 
@@ -129,6 +131,11 @@ class ResultMeta(Out):
     pack: PackInfo
     evidence_set: EvidenceSetInfo
     inputs: list[InputFile]
+    marking: Marking = Field(description="the highest protective marking of any item in this result: "
+                                         "handle the file (and anything shown from it) at this marking")
+    audience: Literal["public", "force", "inspectorate"] | None = Field(
+        default=None, description="who the result was filtered for (grade --audience); absent: unfiltered")
+    withheld: int = Field(default=0, ge=0, description="how many items the audience filter withheld")
 
 
 class ScaleEntry(Out):
@@ -256,6 +263,16 @@ class GradingResult(Out):
     force_context: dict[str, FactValue] = Field(default_factory=dict)
     evidence: list[EvidenceItem] = Field(default_factory=list, description="every item, as loaded")
     warnings: list[str] = Field(default_factory=list, description="located warnings about the inputs")
+
+    @model_validator(mode="after")
+    def _marking_covers_evidence(self) -> GradingResult:
+        """A result whose banner marking is below an item it holds would mislead whoever handles
+        it (an edited file, or one from a buggy writer): refuse it."""
+        top = MARKINGS.index(self.meta.marking)
+        for item in self.evidence:
+            if MARKINGS.index(item.marking) > top:
+                raise ValueError(f"meta.marking is {self.meta.marking} but item {item.id} is marked {item.marking}")
+        return self
 
     def criterion(self, criterion_id: str) -> CriterionFinding:
         for c in self.criteria:

@@ -21,15 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
 
-from grader.models.common import FactValue
-from grader.models.evidence import MARKINGS, EvidenceItem, Marking
+from grader.audience import AUDIENCE_WORDS, Visibility, highest_marking
+from grader.models.common import MARKINGS, FactValue
+from grader.models.evidence import EvidenceItem
 from grader.models.result import (
     Counterfactual,
     CriterionFinding,
@@ -40,22 +40,7 @@ from grader.models.result import (
 )
 from grader.render import svg
 
-Audience = Literal["public", "force", "inspectorate"]
 ReportFormat = Literal["md", "html"]
-
-#: The highest protective marking each audience may see. The public sees OFFICIAL only; the
-#: inspected force sees up to OFFICIAL-SENSITIVE (its own sensitive material, not SECRET); the
-#: inspectorate sees everything.
-AUDIENCE_CEILING: dict[str, Marking] = {
-    "public": "OFFICIAL",
-    "force": "OFFICIAL-SENSITIVE",
-    "inspectorate": "SECRET",
-}
-AUDIENCE_WORDS: dict[str, str] = {
-    "public": "the public",
-    "force": "the force and its police authority",
-    "inspectorate": "the inspectorate",
-}
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _KIND_HEADINGS = (
@@ -65,8 +50,6 @@ _KIND_HEADINGS = (
 )
 _SPECIAL_LABELS = {"insufficient-evidence": "Insufficient evidence", "not-applicable": "Not applicable"}
 
-Segment = tuple[str, str]
-"""A piece of a sentence: ``("text", words)``, ``("id", evidence id)`` or ``("withheld", words)``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,69 +136,6 @@ def md_escape(text: object) -> str:
     if _MD_RULE.match(s):
         return s.replace("-", "\\-").replace("=", "\\=")
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
-
-
-# --------------------------------------------------------------------------------------------
-# Audience: what may be shown
-
-
-@dataclass(frozen=True)
-class Visibility:
-    """Which evidence an audience may see, and how to cite around what it may not."""
-
-    audience: str
-    ceiling: Marking
-    shown: frozenset[str]
-    withheld: frozenset[str]
-    id_lists: re.Pattern[str] | None
-
-    @classmethod
-    def of(cls, result: GradingResult, audience: str) -> Visibility:
-        if audience not in AUDIENCE_CEILING:
-            raise ValueError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCE_CEILING)}")
-        ceiling = AUDIENCE_CEILING[audience]
-        top = MARKINGS.index(ceiling)
-        shown = frozenset(e.id for e in result.evidence if MARKINGS.index(e.marking) <= top)
-        withheld = frozenset(e.id for e in result.evidence if e.id not in shown)
-        ids = sorted({e.id for e in result.evidence}, key=lambda i: (-len(i), i))
-        pattern = None
-        if ids:
-            one = "(?:" + "|".join(re.escape(i) for i in ids) + ")"
-            # an id is not part of a longer token; a trailing '.' or '-' ends a sentence, not an id
-            edge_l, edge_r = r"(?<![A-Za-z0-9._-])", r"(?![A-Za-z0-9_]|[.-][A-Za-z0-9])"
-            pattern = re.compile(f"{edge_l}{one}(?:, {one})*{edge_r}")
-        return cls(audience, ceiling, shown, withheld, pattern)
-
-    def count(self, ids: Iterable[str]) -> int:
-        return len({i for i in ids if i in self.withheld})
-
-    def keep(self, ids: Iterable[str]) -> list[str]:
-        return [i for i in ids if i in self.shown]
-
-    def segments(self, text: str) -> list[Segment]:
-        """Split a sentence into words and evidence ids; ids the audience may not see become a count."""
-        if self.id_lists is None:
-            return [("text", text)]
-        out: list[Segment] = []
-        pos = 0
-        for m in self.id_lists.finditer(text):
-            if m.start() > pos:
-                out.append(("text", text[pos:m.start()]))
-            ids = m.group(0).split(", ")
-            keep = [i for i in ids if i in self.shown]
-            hidden = len(ids) - len(keep)
-            for n, i in enumerate(keep):
-                if n:
-                    out.append(("text", ", "))
-                out.append(("id", i))
-            if hidden:
-                if keep:
-                    out.append(("text", " and "))
-                out.append(("withheld", plural(hidden, "withheld item")))
-            pos = m.end()
-        if pos < len(text):
-            out.append(("text", text[pos:]))
-        return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,7 +402,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             unevidenced.append(c)
 
     appendix = [item_views[e.id] for e in sorted(shown_items, key=lambda e: e.id)]
-    marking = max((items[i].marking for i in vis.shown), key=MARKINGS.index, default="OFFICIAL")
+    marking = highest_marking(items[i].marking for i in vis.shown)
 
     scale = [{"id": g.id, "label": g.label, "meaning": g.meaning} for g in fw.scale]
     grid = [{"id": p["id"], "title": p["title"], "label": p["label"],
@@ -506,7 +426,8 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "verified": meta.evidence_set.verified,
             "grader_version": meta.grader_version,
             "pack": meta.pack,
-            "inputs": meta.inputs,
+            "inputs": [f for f in meta.inputs if MARKINGS.index(f.marking) <= MARKINGS.index(vis.ceiling)],
+            "inputs_withheld": sum(1 for f in meta.inputs if MARKINGS.index(f.marking) > MARKINGS.index(vis.ceiling)),
         },
         "framework": {"title": fw.title, "name": fw.name, "version": fw.version,
                       "description": fw.description, "source": fw.source},

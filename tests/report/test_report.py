@@ -18,8 +18,8 @@ from grader.grading.run import grade_paths
 from grader.models.evidence import MARKINGS
 from grader.models.result import GradingResult
 from grader.render.json import render_json
+from grader.audience import AUDIENCE_CEILING
 from grader.render.report import (
-    AUDIENCE_CEILING,
     _source_text,
     fact_text,
     md_escape,

@@ -1,0 +1,187 @@
+"""Who may read what: protective markings, audiences, and withholding evidence from a reader.
+
+Every output that shows evidence goes through this module before it is rendered: the report,
+and, when asked with ``--audience``, ``grade`` (table and JSON), ``explain``, ``diff``,
+``moderate`` and batch results. An item marked above the audience's ceiling (``OFFICIAL`` for
+the public) is withheld: not its statement, source, facts or id. A sentence that cites it has
+the id replaced by a count ("1 withheld item").
+
+Ids are found in text wherever they stand, whatever characters surround them: a pack's
+``because`` sentence is refused by ``rules check`` when a placeholder is glued to other
+characters (RULE-152), but a result JSON may come from anywhere, so the filter does not rely
+on that.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from grader.models.common import MARKINGS, Marking
+from grader.models.evidence import EvidenceItem
+from grader.models.result import GradingResult
+
+Audience = Literal["public", "force", "inspectorate"]
+
+#: The highest protective marking each audience may see. The public sees OFFICIAL only; the
+#: inspected force sees up to OFFICIAL-SENSITIVE (its own sensitive material, not SECRET); the
+#: inspectorate sees everything.
+AUDIENCE_CEILING: dict[str, Marking] = {
+    "public": "OFFICIAL",
+    "force": "OFFICIAL-SENSITIVE",
+    "inspectorate": "SECRET",
+}
+AUDIENCE_WORDS: dict[str, str] = {
+    "public": "the public",
+    "force": "the force and its police authority",
+    "inspectorate": "the inspectorate",
+}
+
+Segment = tuple[str, str]
+"""A piece of a sentence: ``("text", words)``, ``("id", evidence id)`` or ``("withheld", words)``."""
+
+
+def highest_marking(markings: Iterable[str]) -> Marking:
+    """The most sensitive of ``markings`` (``OFFICIAL`` when there are none)."""
+    return max(markings, key=MARKINGS.index, default="OFFICIAL")  # type: ignore[return-value]
+
+
+def withheld_words(n: int) -> str:
+    """``1 withheld item`` / ``3 withheld items``."""
+    return f"{n} withheld item{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which evidence an audience may see, and how to cite around what it may not."""
+
+    audience: str
+    ceiling: Marking
+    shown: frozenset[str]
+    withheld: frozenset[str]
+    id_lists: re.Pattern[str] | None
+    any_id: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, result: GradingResult, audience: str) -> Visibility:
+        """The visibility of ``result``'s evidence to ``audience``."""
+        return cls.of_items(result.evidence, audience)
+
+    @classmethod
+    def of_items(cls, items: Sequence[EvidenceItem], audience: str) -> Visibility:
+        if audience not in AUDIENCE_CEILING:
+            raise ValueError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCE_CEILING)}")
+        ceiling = AUDIENCE_CEILING[audience]
+        top = MARKINGS.index(ceiling)
+        shown = frozenset(e.id for e in items if MARKINGS.index(e.marking) <= top)
+        withheld = frozenset(e.id for e in items if e.id not in shown)
+        ids = sorted({e.id for e in items}, key=lambda i: (-len(i), i))
+        id_lists = any_id = None
+        if ids:
+            one = "(?:" + "|".join(re.escape(i) for i in ids) + ")"
+            # an id is not part of a longer token; a trailing '.' or '-' ends a sentence, not an id
+            edge_l, edge_r = r"(?<![A-Za-z0-9._-])", r"(?![A-Za-z0-9_]|[.-][A-Za-z0-9])"
+            id_lists = re.compile(f"{edge_l}{one}(?:, {one})*{edge_r}")
+            # the second pass: any id anywhere, longest first, so that a withheld id written
+            # against other characters ("ref-SECRET-1") is still found
+            any_id = re.compile(one) if withheld else None
+        return cls(audience, ceiling, shown, withheld, id_lists, any_id)
+
+    def count(self, ids: Iterable[str]) -> int:
+        """How many of ``ids`` are withheld (each counted once)."""
+        return len({i for i in ids if i in self.withheld})
+
+    def keep(self, ids: Iterable[str]) -> list[str]:
+        """``ids`` the audience may see, in their order."""
+        return [i for i in ids if i in self.shown]
+
+    def segments(self, text: str) -> list[Segment]:
+        """Split a sentence into words and evidence ids; ids the audience may not see become a count."""
+        if self.id_lists is None:
+            return [("text", text)]
+        out: list[Segment] = []
+        pos = 0
+        for m in self.id_lists.finditer(text):
+            if m.start() > pos:
+                out.extend(self._loose(text[pos:m.start()]))
+            ids = m.group(0).split(", ")
+            keep = [i for i in ids if i in self.shown]
+            hidden = len(ids) - len(keep)
+            for n, i in enumerate(keep):
+                if n:
+                    out.append(("text", ", "))
+                out.append(("id", i))
+            if hidden:
+                if keep:
+                    out.append(("text", " and "))
+                out.append(("withheld", withheld_words(hidden)))
+            pos = m.end()
+        if pos < len(text):
+            out.extend(self._loose(text[pos:]))
+        return out
+
+    def _loose(self, text: str) -> Iterator[Segment]:
+        """Text between id lists, with any withheld id inside it (glued to other characters) withheld."""
+        if self.any_id is None:
+            yield ("text", text)
+            return
+        pos = 0
+        for m in self.any_id.finditer(text):
+            if m.group(0) not in self.withheld:
+                continue
+            if m.start() > pos:
+                yield ("text", text[pos:m.start()])
+            yield ("withheld", withheld_words(1))
+            pos = m.end()
+        if pos < len(text):
+            yield ("text", text[pos:])
+
+    def redact(self, text: str) -> str:
+        """``text`` with every withheld id replaced by a count, as plain text."""
+        if not self.withheld:
+            return text
+        return "".join(s for _, s in self.segments(text))
+
+
+def redact_result(result: GradingResult, audience: str) -> GradingResult:
+    """A copy of ``result`` holding only what ``audience`` may see.
+
+    Withheld items leave ``evidence``, ``indicators`` and every list of ids; any record in a
+    list that names a withheld item by ``id`` (an unused item, say) leaves its list; every
+    sentence has withheld ids replaced by a count. Grades, outcomes and counts are untouched:
+    a reader sees the same judgement, resting on fewer named items. The result's ``meta``
+    records the audience and how many items were withheld.
+    """
+    vis = Visibility.of(result, audience)
+    data = result.model_dump(mode="json")
+    if vis.withheld:
+        evidence = [e for e in data.pop("evidence") if e["id"] not in vis.withheld]
+        data = _scrub(data, vis)
+        data["evidence"] = _scrub(evidence, vis)
+    meta = data["meta"]
+    meta["audience"] = audience
+    meta["withheld"] = len(vis.withheld)
+    meta["marking"] = highest_marking(e["marking"] for e in data["evidence"])
+    meta["inputs"] = [f for f in meta["inputs"] if MARKINGS.index(f["marking"]) <= MARKINGS.index(vis.ceiling)]
+    return GradingResult.model_validate_json(json.dumps(data))  # JSON mode: strict models read dates as text
+
+
+def _scrub(value: Any, vis: Visibility) -> Any:
+    """``value`` (a dumped result part) without withheld ids, records or mentions."""
+    if isinstance(value, str):
+        return vis.redact(value)
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            if isinstance(v, str) and v in vis.withheld:
+                continue
+            if isinstance(v, dict) and any(v.get(k) in vis.withheld for k in ("id", "item")):
+                continue
+            out.append(_scrub(v, vis))
+        return out
+    if isinstance(value, dict):
+        return {k: _scrub(v, vis) for k, v in value.items()}
+    return value

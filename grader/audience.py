@@ -162,8 +162,10 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
         data = _scrub(data, vis)
         data["evidence"] = _scrub(evidence, vis)
     meta = data["meta"]
-    meta["audience"] = audience
-    meta["withheld"] = len(vis.withheld)
+    before = result.meta.audience
+    narrower = before is not None and MARKINGS.index(AUDIENCE_CEILING[before]) < MARKINGS.index(vis.ceiling)
+    meta["audience"] = before if narrower else audience  # filtering again never widens what is shown
+    meta["withheld"] = result.meta.withheld + len(vis.withheld)
     meta["marking"] = highest_marking(e["marking"] for e in data["evidence"])
     meta["inputs"] = [f for f in meta["inputs"] if MARKINGS.index(f["marking"]) <= MARKINGS.index(vis.ceiling)]
     return GradingResult.model_validate_json(json.dumps(data))  # JSON mode: strict models read dates as text
@@ -185,3 +187,24 @@ def _scrub(value: Any, vis: Visibility) -> Any:
     if isinstance(value, dict):
         return {k: _scrub(v, vis) for k, v in value.items()}
     return value
+
+
+def banner(marking: str, audience: str | None, withheld: int) -> str:
+    """The protective-marking line printed at the top of an output that shows evidence.
+
+    An unfiltered output says so, and how to filter it, whenever it holds anything above
+    OFFICIAL; a filtered one says for whom and how much it withheld.
+    """
+    if audience is not None:
+        items = f"{withheld} item{'' if withheld == 1 else 's'}"
+        held = f"; {items} marked above {AUDIENCE_CEILING[audience]} withheld" if withheld else ""
+        return f"{marking}: for {AUDIENCE_WORDS[audience]}{held}"
+    if marking == "OFFICIAL":
+        return "OFFICIAL: every item shown is marked OFFICIAL"
+    return (f"{marking}: not filtered; shows items marked up to {marking}. "
+            "Use --audience public (or force) before sharing it")
+
+
+def result_banner(result: GradingResult) -> str:
+    """:func:`banner` for a result, filtered or not."""
+    return banner(result.meta.marking, result.meta.audience, result.meta.withheld)

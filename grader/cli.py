@@ -13,7 +13,7 @@ from collections.abc import Callable
 from enum import Enum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -41,6 +41,9 @@ app.add_typer(rules_app, name="rules")
 evidence_app = typer.Typer(help="Getting evidence in: check a set, a capture workbook, import a report.",
                            no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
+
+if TYPE_CHECKING:
+    from grader.models.result import GradingResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,6 +104,25 @@ RulesOpt = Annotated[
                  show_default=False),
 ]
 
+class Audience(str, Enum):
+    public = "public"
+    force = "force"
+    inspectorate = "inspectorate"
+
+
+AudienceOpt = Annotated[Audience | None, typer.Option(
+    "--audience", "-a", show_default=False,
+    help="Show only what this audience may see: public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or "
+         "inspectorate (all). Default: everything, unfiltered, under a banner naming its highest marking.")]
+
+
+def _banner(text: str) -> None:
+    """The protective-marking line, above and below an output that shows evidence."""
+    from rich.text import Text
+
+    _stdout().print(Text(text, style="bold"))
+
+
 NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (true, not a mistake: e.g. a fact "
                                                          "no rule weighs yet); by default they are only counted.")]
 
@@ -137,17 +159,22 @@ def grade(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON result to this file "
                                              "(several sets: one <set id>.json each into this folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Several sets: replace result files already in --out.")] = False,
+    audience: AudienceOpt = None,
 ) -> None:
     """Grade an evidence set against a rule pack and show every grade with its reasons."""
+    from grader.audience import redact_result, result_banner
     from grader.grading.batch import is_batch
     from grader.grading.run import grade_paths
     from grader.outputs import write_atomic
     from grader.render.json import render_json
 
+    who = audience.value if audience else None
     if evidence and is_batch(evidence):
-        _grade_programme(evidence, rules or default_pack(), fmt, out, force)
+        _grade_programme(evidence, rules or default_pack(), fmt, out, force, who)
         return
     result = grade_paths(evidence[0] if evidence else default_evidence(), rules or default_pack())
+    if who is not None:
+        result = redact_result(result, who)
     if out is not None:
         write_atomic(out, render_json(result))
     if fmt is OutputFormat.json:
@@ -156,13 +183,18 @@ def grade(
     else:
         from grader.render.table import render_table
 
+        _banner(result_banner(result))
         render_table(result, _stdout())
+        _banner(result_banner(result))
         if out is not None:
             _stderr().print(f"result written to {out}", markup=False)
 
 
-def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: Path | None, force: bool) -> None:
-    """``grade`` with several evidence sets: progress on stderr, one summary table, exit 65 if any failed."""
+def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: Path | None, force: bool,
+                     audience: str | None) -> None:
+    """``grade`` with several evidence sets: progress on stderr, one summary table, exit 65 if any failed.
+
+    With ``audience``, each result file written holds only what that audience may see."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from grader.grading.batch import grade_batch
@@ -177,7 +209,7 @@ def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: 
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, total=total, completed=done, description=name)
 
-        report = grade_batch(evidence, rules, out, render_json, force=force, progress=progress)
+        report = grade_batch(evidence, rules, out, render_json, force=force, progress=progress, audience=audience)
     for name in report.ignored:
         err.print(f"{name}: BATCH-001 not an evidence set (a folder, .yaml, .csv or .xlsx); passed over",
                   markup=False)
@@ -188,9 +220,25 @@ def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: 
     if fmt is OutputFormat.json:
         sys.stdout.write(render_batch_json(report.graded, failed))
     else:
+        from grader.audience import banner, highest_marking
+
+        line = banner(highest_marking(f.marking for f in report.graded), audience,
+                      sum(f.withheld for f in report.graded))
         render_batch(report.graded, failed, _stdout())
+        if out is not None:
+            _banner(f"Results written: {line}")
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def _for_audience(results: list[tuple[str, GradingResult]], audience: Audience | None
+                  ) -> list[tuple[str, GradingResult]]:
+    """``results`` filtered for ``audience`` (unchanged when none is given)."""
+    if audience is None:
+        return results
+    from grader.audience import redact_result
+
+    return [(name, redact_result(r, audience.value)) for name, r in results]
 
 
 @app.command()
@@ -200,18 +248,23 @@ def diff(
     new: Annotated[Path, typer.Argument(help="The later result JSON.")],
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed.")] = False,
+    audience: AudienceOpt = None,
 ) -> None:
     """What changed between two results of a force, per criterion, pillar and overall, and why."""
     from grader.analysis.diff import diff_results
     from grader.analysis.results import load_results
+    from grader.audience import banner
     from grader.render.diff import render_diff, render_diff_json
 
-    (_, before), (_, after) = load_results([old, new])
+    (_, before), (_, after) = _for_audience(load_results([old, new]), audience)
     changes = diff_results(before, after)
     if fmt is OutputFormat.json:
         sys.stdout.write(render_diff_json(changes))
     else:
+        line = banner(changes.marking, changes.audience, before.meta.withheld + after.meta.withheld)
+        _banner(line)
         render_diff(changes, _stdout())
+        _banner(line)
     if exit_code and not changes.no_change:
         raise typer.Exit(EXIT_TEST_FAILED)
 
@@ -221,17 +274,23 @@ def diff(
 def moderate(
     results: Annotated[list[Path], typer.Argument(help="Result JSON files, or folders of them (e.g. a grade --out folder).")],
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
+    audience: AudienceOpt = None,
 ) -> None:
     """Consistency across forces: same evidence but different outcomes; outcomes on thin evidence."""
     from grader.analysis.moderation import moderate as moderate_results
     from grader.analysis.results import load_results
+    from grader.audience import banner
     from grader.render.moderation import render_moderation, render_moderation_json
 
-    report = moderate_results(load_results(results))
+    loaded = _for_audience(load_results(results), audience)
+    report = moderate_results(loaded)
     if fmt is OutputFormat.json:
         sys.stdout.write(render_moderation_json(report))
     else:
+        line = banner(report.marking, report.audience, sum(r.meta.withheld for _, r in loaded))
+        _banner(line)
         render_moderation(report, _stdout())
+        _banner(line)
 
 
 @app.command()
@@ -245,10 +304,13 @@ def explain(
     pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Explain how this pillar's grade rolled up.",
                                                show_default=False)] = None,
     overall: Annotated[bool, typer.Option("--overall", help="Explain how the overall grade rolled up.")] = False,
+    audience: AudienceOpt = None,
 ) -> None:
     """Show how a criterion was decided (every rule, every clause, the evidence each matched, the
     closest miss of a clause that found too little), or how a pillar or the overall grade rolled up."""
     from grader.authoring.explain import explain_criterion, explain_overall, explain_pillar
+
+    who = audience.value if audience else None
 
     if pillar is not None or overall:
         if pillar is not None and overall:
@@ -257,13 +319,13 @@ def explain(
             raise typer.BadParameter(f"with --pillar or --overall, name no criterion (got {criterion!r})")
         where = evidence or (Path(criterion) if criterion is not None else default_evidence())
         if pillar is not None:
-            text = explain_pillar(pillar, where, rules or default_pack())
+            text = explain_pillar(pillar, where, rules or default_pack(), who)
         else:
-            text = explain_overall(where, rules or default_pack())
+            text = explain_overall(where, rules or default_pack(), who)
     elif criterion is None:
         raise typer.BadParameter("name a criterion (e.g. INT-01), or use --pillar PILLAR or --overall")
     else:
-        text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack())
+        text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack(), who)
     typer.echo(text)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.audience import highest_marking
 from grader.models.common import InputFile
 from grader.models.result import CriterionFinding, GradeFinding, GradingResult
 
@@ -122,6 +123,10 @@ class ResultDiff(_Out):
     overall: GradeChange | None = None
     pillars: list[GradeChange] = Field(default_factory=list)
     criteria: list[CriterionChange] = Field(default_factory=list)
+    marking: str = Field(description="the highest protective marking of the results compared: handle this "
+                                     "output at that marking")
+    audience: str | None = Field(default=None, description="who the results were filtered for (--audience); "
+                                                           "absent: unfiltered")
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -470,6 +475,8 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
         old=_ref(old), new=_ref(new), same_inputs=same_inputs, no_change=no_change, notes=notes,
         pack_files=pack_files, evidence_files=evidence_files, settings=settings, items=items,
         overall=overall, pillars=pillars, criteria=criteria,
+        marking=highest_marking([old.meta.marking, new.meta.marking]),
+        audience=old.meta.audience if old.meta.audience == new.meta.audience else None,
     )
 
 

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.audience import highest_marking
 from grader.errors import InputError, Problem
 from grader.models.evidence import EvidenceItem
 from grader.models.result import CriterionFinding, GradingResult
@@ -107,6 +108,10 @@ class ModerationReport(_Out):
                                                description="per criterion, the facts its patterns read")
     disparities: list[Disparity] = Field(default_factory=list)
     thin: list[ThinEvidence] = Field(default_factory=list)
+    marking: str = Field(description="the highest protective marking of the results compared: handle this "
+                                     "output at that marking")
+    audience: str | None = Field(default=None, description="who the results were filtered for (--audience); "
+                                                           "absent: unfiltered")
 
 
 def _show(v: FactJson) -> str:
@@ -201,7 +206,10 @@ def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float 
         disparities.extend(_disparities(cid, titles[cid], present, tested))
         thin.extend(_thin(cid, titles[cid], present, thin_share))
 
+    audiences = {r.meta.audience for _, r in ordered}
     return ModerationReport(
+        marking=highest_marking(r.meta.marking for _, r in ordered),
+        audience=audiences.pop() if len(audiences) == 1 else None,
         pack=f"{first.meta.pack.name} {first.meta.pack.version}",
         forces=[ForceRef(evidence_set=r.meta.evidence_set.id, force=r.meta.evidence_set.force, file=name,
                          pack=f"{r.meta.pack.name} {r.meta.pack.version}") for name, r in ordered],

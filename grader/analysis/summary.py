@@ -6,7 +6,7 @@ one result in memory at a time.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from grader.models.result import GradeFinding, GradingResult
 
@@ -37,6 +37,8 @@ class ForceSummary(_Out):
     overall: GradeCell
     pillars: list[GradeCell]
     output: str | None = None
+    marking: str = Field(description="the highest protective marking in the force's result (as written)")
+    withheld: int = Field(default=0, description="items the audience filter withheld from the result")
 
 
 def summarise(result: GradingResult, input_name: str, output: str | None = None) -> ForceSummary:
@@ -56,4 +58,6 @@ def summarise(result: GradingResult, input_name: str, output: str | None = None)
         overall=cell(result.overall),
         pillars=[cell(p) for p in result.pillars],
         output=output,
+        marking=result.meta.marking,
+        withheld=result.meta.withheld,
     )

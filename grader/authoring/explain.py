@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from grader.audience import Visibility, banner, highest_marking, result_banner, withheld_words
 from grader.authoring.closest import SideMisses, closest_misses, value_words
 from grader.errors import InputError, Problem
 from grader.grading.rollup import Unit, holds as roll_holds
@@ -56,9 +57,13 @@ def _unknown(what: str, value: str, known: list[str], where: Path) -> InputError
 # --- a criterion ------------------------------------------------------------------------------
 
 
-def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path) -> str:
+def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, audience: str | None = None) -> str:
     """A plain-text account: the standard, each rule and clause, what matched, closest misses,
-    the outcome, the evidence relied on and how it rolls up."""
+    the outcome, the evidence relied on and how it rolls up.
+
+    With ``audience``, items that audience may not see are withheld: never named, quoted or
+    described (a closest miss among them is left out), and counted where they were cited.
+    """
     pack_ids = [c.id for c in load_pack(Path(pack_dir)).pack.criteria]
     if criterion_id not in pack_ids:
         raise _unknown("criterion", criterion_id, pack_ids, pack_dir)
@@ -67,6 +72,7 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path) -> 
     finding = result.criterion(criterion_id)
     statements = loaded.evidence.by_id()
     traces = {t.rule: t for t in finding.trace}
+    vis = Visibility.of(result, audience or "inspectorate")
 
     sections = [
         ("rule", "rules", crit.rules, "Rules, tried in order; the first that holds decides:"),
@@ -122,20 +128,22 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path) -> 
                 lines.append("")
             lines.append(f"{n}. {word} {entry.id} {label}: {state}")
             lines.append(f"   needs: {describe_clause(entry.when)}")
-            lines.extend(_clause_lines(entry.when, t, misses, statements, crit.id, crit.pillar))
+            lines.extend(_clause_lines(entry.when, t, misses, statements, crit.id, crit.pillar, vis.withheld))
     if finding.decided_by == "otherwise":
         lines += ["", f"No rule held, so 'otherwise' applies: {finding.outcome}."]
     cited = sorted(set(finding.evidence) | set(finding.mitigation.evidence if finding.mitigation else []))
     lines += ["", "Evidence relied on:"]
-    for eid in cited:
+    for eid in vis.keep(cited):
         item = statements[eid]
         lines.append(f"  {eid} [{item.kind}, {item.marking}] {item.statement}")
+    if vis.count(cited):
+        lines.append(f"  and {withheld_words(vis.count(cited))}")
     if not cited:
         lines.append("  none: no rule that held cites any item")
     pillar = result.pillar(crit.pillar)
     lines += ["", f"Rolls up into {pillar.title}: {pillar.label}. {pillar.rationale}",
               f"(see: grader explain --pillar {crit.pillar})"]
-    return "\n".join(lines)
+    return _for_reader(lines, result, audience)
 
 
 def _rule_outcome(crit: Criterion, decided_by: str) -> str | None:
@@ -171,7 +179,8 @@ def _short(when: Clause, trace: RuleTrace) -> list[CountClause | PairClause]:
 
 
 def _clause_lines(when: Clause, trace: RuleTrace, misses: dict[str, list[SideMisses]],
-                  statements: dict, crit_id: str, pillar: str) -> list[str]:  # type: ignore[type-arg]
+                  statements: dict, crit_id: str, pillar: str,  # type: ignore[type-arg]
+                  withheld: frozenset[str]) -> list[str]:
     by_key = {c.key: c for c in trace.clauses}
     lines: list[str] = []
     for clause, positive in _walk(when):
@@ -186,12 +195,12 @@ def _clause_lines(when: Clause, trace: RuleTrace, misses: dict[str, list[SideMis
             lines.append(f"       too many: {len(matched)} item{'s' if len(matched) != 1 else ''} matched"
                          + (f", at most {clause.n} may" if clause.form == "at_most" else ", none may"))
         for side in misses.get(clause.key, []):
-            lines.extend(_miss_lines(side, statements, crit_id, pillar))
+            lines.extend(_miss_lines(side, statements, crit_id, pillar, withheld))
     return lines
 
 
 def _miss_lines(side: SideMisses, statements: dict, crit_id: str,  # type: ignore[type-arg]
-                pillar: str) -> list[str]:
+                pillar: str, withheld: frozenset[str] = frozenset()) -> list[str]:
     prefix = f"{side.label} item: " if side.label else ""
     if side.label and side.matched:
         return [f"       {prefix}matched by {', '.join(side.matched)}"]
@@ -205,7 +214,12 @@ def _miss_lines(side: SideMisses, statements: dict, crit_id: str,  # type: ignor
                    "all": "the evidence set has no verified item"}[side.scope]
         return [f"       {prefix}closest miss: none: {why}"]
     out = []
+    hidden = sum(1 for miss in side.misses if miss.item in withheld)
+    if hidden:
+        out.append(f"       {prefix}closest miss: {withheld_words(hidden)} not described")
     for miss in side.misses:
+        if miss.item in withheld:
+            continue
         item = statements[miss.item]
         n = len(miss.failed)
         out.append(f"       {prefix}closest miss: {miss.item} [{item.kind}] fails {n} test{'s' if n != 1 else ''}:")
@@ -275,8 +289,9 @@ def _count_lines(clause: RollClause, units: list[Unit]) -> list[str]:
     return out
 
 
-def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path) -> str:
-    """How a pillar's grade rolled up from its criteria: each policy rule, what it counted, caps."""
+def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, audience: str | None = None) -> str:
+    """How a pillar's grade rolled up from its criteria: each policy rule, what it counted, caps
+    (with ``audience``: as :func:`explain_criterion`)."""
     known = [p.id for p in load_pack(Path(pack_dir)).pack.manifest.pillars]
     if pillar_id not in known:
         raise _unknown("pillar", pillar_id, known, pack_dir)
@@ -296,7 +311,7 @@ def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path) -> str:
         lines += ["", "As assessed (before mitigation):"]
         lines.extend(_level_lines(pack.manifest.policy.pillar, before, pillar.assessed_grade, "pillar", pack.scale_ids))
     lines += ["", f"Rolls up into the overall grade: {result.overall.label}. (see: grader explain --overall)"]
-    return "\n".join(lines)
+    return _for_reader(lines, result, audience)
 
 
 def _criterion_row(f: CriterionFinding) -> str:
@@ -307,8 +322,9 @@ def _criterion_row(f: CriterionFinding) -> str:
     return f"  {f.criterion} ({sig}): {f.outcome}{mitigated}{extra}{na}; {', '.join(f.evidence) or 'no evidence cited'}"
 
 
-def explain_overall(evidence_dir: Path, pack_dir: Path) -> str:
-    """How the overall grade rolled up from the pillar grades."""
+def explain_overall(evidence_dir: Path, pack_dir: Path, audience: str | None = None) -> str:
+    """How the overall grade rolled up from the pillar grades (with ``audience``: as
+    :func:`explain_criterion`)."""
     pack, _, result = _graded(evidence_dir, pack_dir)
     overall: GradeFinding = result.overall
     after = [Unit(p.id, p.grade) for p in result.pillars]
@@ -328,5 +344,14 @@ def explain_overall(evidence_dir: Path, pack_dir: Path) -> str:
         lines.extend(_level_lines(pack.manifest.policy.overall, before, overall.assessed_grade, "overall",
                                   pack.scale_ids))
     lines += ["", "Each pillar: grader explain --pillar PILLAR; each criterion: grader explain CRITERION"]
-    return "\n".join(lines)
+    return _for_reader(lines, result, audience)
+
+
+def _for_reader(lines: list[str], result: GradingResult, audience: str | None) -> str:
+    """The account under its marking banner; with ``audience``, every withheld id replaced by a count."""
+    if audience is None:
+        return "\n".join([result_banner(result), "", *lines])
+    vis = Visibility.of(result, audience)
+    shown = highest_marking(e.marking for e in result.evidence if e.id in vis.shown)
+    return "\n".join([banner(shown, audience, len(vis.withheld)), "", *(vis.redact(line) for line in lines)])
 

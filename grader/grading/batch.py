@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.analysis.summary import ForceSummary, summarise
+from grader.audience import redact_result
 from grader.errors import EXIT_ENGINE_ERROR, EXIT_INPUT_ERROR, EXIT_OK, EngineError, InputError, Problem
 from grader.gcpause import gc_paused
 from grader.grading.run import Grader
@@ -125,13 +126,15 @@ def grade_batch(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    audience: str | None = None,
 ) -> BatchReport:
     """Grade every evidence set in ``paths`` with one compiled pack; write ``<set id>.json`` each.
 
     A problem with the pack, or with ``out_dir``, stops the batch before any force is graded
     (raised as :class:`InputError`); a problem with one force is recorded in the report and the
     batch goes on. Two inputs with the same evidence-set id would write the same file, so the
-    second is refused.
+    second is refused. With ``audience``, each result is filtered for it before it is written
+    or summarised (:func:`grader.audience.redact_result`).
     """
     inputs, ignored = expand_inputs(paths)
     if out_dir is not None:
@@ -145,7 +148,7 @@ def grade_batch(
         for n, path in enumerate(inputs, start=1):
             shown = display_path(path)
             try:
-                summary = _grade_one(grader, path, shown, out_dir, render, force, seen)
+                summary = _grade_one(grader, path, shown, out_dir, render, force, seen, audience)
             except InputError as exc:
                 report.failed.append(BatchFailure(input=shown, problems=exc.problems))
             except EngineError as exc:
@@ -159,13 +162,13 @@ def grade_batch(
 
 
 def _grade_one(grader: Grader, path: Path, shown: str, out_dir: Path | None, render: Render, force: bool,
-               seen: dict[str, str]) -> ForceSummary:
+               seen: dict[str, str], audience: str | None) -> ForceSummary:
     with gc_paused():
-        return _load_grade_write(grader, path, shown, out_dir, render, force, seen)
+        return _load_grade_write(grader, path, shown, out_dir, render, force, seen, audience)
 
 
 def _load_grade_write(grader: Grader, path: Path, shown: str, out_dir: Path | None, render: Render, force: bool,
-                      seen: dict[str, str]) -> ForceSummary:
+                      seen: dict[str, str], audience: str | None) -> ForceSummary:
     loaded = load_evidence(path)
     set_id = loaded.evidence.manifest.id
     if set_id in seen:
@@ -178,6 +181,8 @@ def _load_grade_write(grader: Grader, path: Path, shown: str, out_dir: Path | No
         raise InputError([Problem(file=display_path(target), code="OUT-001",
                                   message=f"result of {shown} not written: file exists; use --force to replace it")])
     result = grader.grade(loaded)
+    if audience is not None:
+        result = redact_result(result, audience)
     if target is not None:
         write_atomic(target, render(result), force=force)
     return summarise(result, shown, display_path(target) if target is not None else None)

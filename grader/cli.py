@@ -41,6 +41,9 @@ app.add_typer(rules_app, name="rules")
 evidence_app = typer.Typer(help="Getting evidence in: check a set, a capture workbook, import a report.",
                            no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
+export_app = typer.Typer(help="Exchange formats: a grading as OSCAL assessment results, a pack as an OSCAL catalog.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 if TYPE_CHECKING:
     from grader.models.result import GradingResult
@@ -532,6 +535,68 @@ def evidence_import_report(
     err.print(f"imported {result.qualitative} items in "
               f"{sum(1 for ids in result.criteria_items.values() if ids)} criteria and {result.indicators} "
               f"indicator rows into {out}; facts to fill in: {out / TODO_FILE}", markup=False)
+
+
+OutFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Write to this file ('-' for standard output).",
+                                           show_default=False)]
+
+
+def _write_out(out: Path, text: str, what: str) -> None:
+    """``text`` to ``out`` (atomically), or to stdout when ``out`` is ``-``."""
+    if str(out) == "-":
+        sys.stdout.write(text)
+        return
+    from grader.outputs import write_atomic
+
+    write_atomic(out, text)
+    _stderr().print(f"{what} written to {out}", markup=False)
+
+
+@export_app.command("oscal")
+@handles_errors
+def export_oscal(
+    evidence: EvidenceArg = None,
+    rules: RulesOpt = None,
+    from_result: Annotated[Path | None, typer.Option(
+        "--from-result", help="Export a result JSON saved by 'grader grade --format json' instead of grading.",
+        show_default=False)] = None,
+    out: OutFileOpt = ...,  # type: ignore[assignment]
+    audience: Annotated[Audience, typer.Option(
+        "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).",
+    )] = Audience.public,
+) -> None:
+    """Write the grading as an OSCAL 1.2.1 assessment-results document (docs/oscal.md)."""
+    from grader.audience import redact_result
+    from grader.render.oscal import render_oscal
+
+    if from_result is not None:
+        if evidence is not None or rules is not None:
+            _stderr().print("grader export oscal: give either --from-result or EVIDENCE/--rules, not both",
+                            markup=False)
+            raise typer.Exit(2)
+        from grader.loading.result import read_result
+
+        result = read_result(from_result)
+    else:
+        from grader.grading.run import grade_paths
+
+        result = grade_paths(evidence or default_evidence(), rules or default_pack())
+    _write_out(out, render_oscal(redact_result(result, audience.value)), "OSCAL assessment results")
+
+
+@export_app.command("oscal-catalog")
+@handles_errors
+def export_oscal_catalog(
+    pack: Annotated[Path | None, typer.Argument(help="Rule pack folder. Default: the bundled ACPO major crime pack.",
+                                                show_default=False)] = None,
+    out: OutFileOpt = ...,  # type: ignore[assignment]
+) -> None:
+    """Write a rule pack as an OSCAL 1.2.1 catalog: pillars as groups, criteria as controls."""
+    from grader.authoring.catalog import render_catalog
+    from grader.loading.pack import load_pack
+
+    where = pack or default_pack()
+    _write_out(out, render_catalog(load_pack(where).pack, where), "OSCAL catalog")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ into durable-rules rulesets and what ``explain`` describes to an inspector.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field
@@ -300,6 +301,8 @@ class PackManifest(Strict):
     title: ShortText
     framework: Text | None = None
     source: Text | None = None
+    published: dt.date | None = Field(default=None, description="when this version of the pack was published "
+                                                                "(an OSCAL catalog of the pack carries it)")
     scale: list[ScaleGrade] = Field(min_length=2)
     pillars: list[Pillar] = Field(min_length=1)
     settings: dict[Snake, int | float] = Field(default_factory=dict)

@@ -21,24 +21,22 @@ from grader.oscalspec import NS, OSCAL_VERSION, control_id, statement_id, timest
 
 
 def _guidance(crit: Criterion, cid: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for r in crit.rules:
-        items.append({"id": f"{cid}_gdn.rules.{r.id}", "name": "item", "title": f"Rule {r.id}: {r.outcome}",
-                      "prose": f"Gives '{r.outcome}' when it finds {describe_clause(r.when)}."})
-    for m in crit.mitigations:
-        items.append({"id": f"{cid}_gdn.mitigations.{m.id}", "name": "item",
-                      "title": f"Mitigation {m.id}: {m.basis.replace('-', ' ')}",
-                      "prose": f"Mitigates an adverse outcome when it finds {describe_clause(m.when)}."})
-    for u in crit.uplifts:
-        items.append({"id": f"{cid}_gdn.uplifts.{u.id}", "name": "item", "title": f"Uplift {u.id}: {u.from_} to {u.to}",
-                      "prose": f"Lifts '{u.from_}' to '{u.to}' when it finds {describe_clause(u.when)}."})
-    for c in crit.concerns:
-        items.append({"id": f"{cid}_gdn.concerns.{c.id}", "name": "item",
-                      "title": f"Concern {c.id}: {c.concern.replace('-', ' ')}",
-                      "prose": f"Raises a concern, beside the outcome, when it finds {describe_clause(c.when)}."})
-    otherwise = crit.otherwise
-    items.append({"id": f"{cid}_gdn.otherwise", "name": "item", "title": f"Otherwise: {otherwise.outcome}",
-                  "prose": f"When no rule holds, the outcome is '{otherwise.outcome}'."})
+    """One part per rule, mitigation, uplift and concern, and ``otherwise``: what each looks for."""
+    entries: list[tuple[str, str, str, str]] = []  # (section, id, title, prose)
+    entries += [("rules", r.id, f"Rule {r.id}: {r.outcome}", f"Gives '{r.outcome}' when it finds "
+                 f"{describe_clause(r.when)}.") for r in crit.rules]
+    entries += [("mitigations", m.id, f"Mitigation {m.id}: {m.basis.replace('-', ' ')}",
+                 f"Mitigates an adverse outcome when it finds {describe_clause(m.when)}.") for m in crit.mitigations]
+    entries += [("uplifts", u.id, f"Uplift {u.id}: {u.from_} to {u.to}",
+                 f"Lifts '{u.from_}' to '{u.to}' when it finds {describe_clause(u.when)}.") for u in crit.uplifts]
+    entries += [("concerns", c.id, f"Concern {c.id}: {c.concern.replace('-', ' ')}",
+                 f"Raises a concern, beside the outcome, when it finds {describe_clause(c.when)}.")
+                for c in crit.concerns]
+    items = [{"id": f"{cid}_gdn.{section}.{rid}", "name": "item", "title": title, "prose": prose}
+             for section, rid, title, prose in entries]
+    otherwise = crit.otherwise.outcome
+    items.append({"id": f"{cid}_gdn.otherwise", "name": "item", "title": f"Otherwise: {otherwise}",
+                  "prose": f"When no rule holds, the outcome is '{otherwise}'."})
     return items
 
 

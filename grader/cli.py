@@ -52,11 +52,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _stdout() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    """Tables and text for stdout; input text in them is shown, never obeyed (render/terminal.py)."""
+    from grader.render.terminal import console
+
+    return console()
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    """Problems and progress for stderr, through the same guard as stdout."""
+    from grader.render.terminal import console
+
+    return console(stderr=True)
+
+
+def _echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Plain text to stdout (or stderr) with control and bidi characters shown as escapes."""
+    from grader.render.terminal import echo
+
+    echo(text, err=err, nl=nl)
+
+
+def _write_json(text: str) -> None:
+    """JSON to stdout; C1 and bidi characters inside its strings are written as \\u escapes."""
+    from grader.render.terminal import write_json
+
+    write_json(text)
 
 
 def handles_errors(func: F) -> F:
@@ -134,9 +154,9 @@ def _print_problems(problems: list[Problem], notes: bool) -> None:
     """One line per error and warning, and per note if asked."""
     for p in problems:
         if p.severity == "error":
-            typer.echo(p.line_text())
+            _echo(p.line_text())
         elif p.severity == "warning" or notes:
-            typer.echo(f"{p.line_text()} ({p.severity})")
+            _echo(f"{p.line_text()} ({p.severity})")
 
 
 def _counts(problems: list[Problem], notes: bool) -> str:
@@ -182,7 +202,7 @@ def grade(
         write_atomic(out, render_json(result))
     if fmt is OutputFormat.json:
         if out is None:
-            sys.stdout.write(render_json(result))
+            _write_json(render_json(result))
     else:
         from grader.render.table import render_table
 
@@ -221,7 +241,7 @@ def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: 
             err.print(p.line_text(), markup=False)
     failed = [(f.input, f.problems) for f in report.failed]
     if fmt is OutputFormat.json:
-        sys.stdout.write(render_batch_json(report.graded, failed))
+        _write_json(render_batch_json(report.graded, failed))
     else:
         from grader.audience import banner, highest_marking
 
@@ -262,7 +282,7 @@ def diff(
     (_, before), (_, after) = _for_audience(load_results([old, new]), audience)
     changes = diff_results(before, after)
     if fmt is OutputFormat.json:
-        sys.stdout.write(render_diff_json(changes))
+        _write_json(render_diff_json(changes))
     else:
         line = banner(changes.marking, changes.audience, before.meta.withheld + after.meta.withheld)
         _banner(line)
@@ -288,7 +308,7 @@ def moderate(
     loaded = _for_audience(load_results(results), audience)
     report = moderate_results(loaded)
     if fmt is OutputFormat.json:
-        sys.stdout.write(render_moderation_json(report))
+        _write_json(render_moderation_json(report))
     else:
         line = banner(report.marking, report.audience, sum(r.meta.withheld for _, r in loaded))
         _banner(line)
@@ -329,7 +349,7 @@ def explain(
         raise typer.BadParameter("name a criterion (e.g. INT-01), or use --pillar PILLAR or --overall")
     else:
         text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack(), who)
-    typer.echo(text)
+    _echo(text)
 
 
 class CheckFormat(str, Enum):
@@ -351,10 +371,10 @@ def rules_check(
 
     problems = check_pack(pack or default_pack())
     if fmt is CheckFormat.json:
-        typer.echo(json.dumps([p.model_dump() for p in problems], indent=2))
+        _write_json(json.dumps([p.model_dump() for p in problems], indent=2) + "\n")
     else:
         _print_problems(problems, notes)
-        typer.echo(_counts(problems, notes))
+        _echo(_counts(problems, notes))
     if any(p.severity == "error" or (strict and p.severity == "warning") for p in problems):
         raise typer.Exit(EXIT_TEST_FAILED)
 
@@ -370,18 +390,18 @@ def rules_test(
 
     summary = run_pack_tests(pack or default_pack())
     for case in summary.results:
-        typer.echo(f"{case.test_id} {'PASSED' if case.passed else 'FAILED'}")
+        _echo(f"{case.test_id} {'PASSED' if case.passed else 'FAILED'}")
         for failure in case.failures:
-            typer.echo(f"    {case.file}:{case.line}: {failure}")
+            _echo(f"    {case.file}:{case.line}: {failure}")
     cov = summary.coverage
     held = len(cov.rules_total) - len(cov.rules_missed)
-    typer.echo(f"rule coverage: {held}/{len(cov.rules_total)} rules held in some case; "
+    _echo(f"rule coverage: {held}/{len(cov.rules_total)} rules held in some case; "
                f"{len(cov.clauses_total) - len(cov.clauses_missed)}/{len(cov.clauses_total)} clauses matched")
     for r in cov.rules_missed:
-        typer.echo(f"    never held: {r}")
+        _echo(f"    never held: {r}")
     for c in cov.clauses_missed:
-        typer.echo(f"    never matched an item: {c}")
-    typer.echo(f"{summary.passed} passed, {summary.failed} failed")
+        _echo(f"    never matched an item: {c}")
+    _echo(f"{summary.passed} passed, {summary.failed} failed")
     if junit is not None:
         from grader.outputs import write_atomic
 
@@ -405,9 +425,9 @@ def rules_new(
     from grader.loading.files import display_path
 
     made = new_criterion(pack, criterion, pillar, force=force)
-    typer.echo(f"created {display_path(made.criterion_file)}")
-    typer.echo(f"created {display_path(made.test_file)}")
-    typer.echo(f"next: write the criterion and its tests, then: grader rules test {display_path(pack)}")
+    _echo(f"created {display_path(made.criterion_file)}")
+    _echo(f"created {display_path(made.test_file)}")
+    _echo(f"next: write the criterion and its tests, then: grader rules test {display_path(pack)}")
 
 
 class ReportFormat(str, Enum):
@@ -453,7 +473,7 @@ def report(
     if out is not None:
         write_atomic(out, text)
     else:
-        sys.stdout.write(text)
+        _echo(text, nl=False)
 
 
 class SchemaName(str, Enum):
@@ -491,7 +511,7 @@ def evidence_check(
     _print_problems(report.problems, notes)
     if report.loaded is not None:
         render_evidence_summary(report.summary, _stdout())
-    typer.echo(_counts(report.problems, notes))
+    _echo(_counts(report.problems, notes))
     if report.errors:
         raise typer.Exit(EXIT_TEST_FAILED)
 
@@ -527,7 +547,7 @@ def evidence_import_report(
 
     result = import_report(report_file, rules or default_pack(), out, force=force, set_id=set_id,
                            force_name=force_name, verified=verified)
-    typer.echo((out / TODO_FILE).read_text(encoding="utf-8"), nl=False)
+    _echo((out / TODO_FILE).read_text(encoding="utf-8"), nl=False)
     err = _stderr()
     for u in result.unmatched:
         err.print(f"{report_file}:{u.line}: IMPORT-050 {u.section} matches no criterion of the pack; "
@@ -544,7 +564,7 @@ OutFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Write to this fil
 def _write_out(out: Path, text: str, what: str) -> None:
     """``text`` to ``out`` (atomically), or to stdout when ``out`` is ``-``."""
     if str(out) == "-":
-        sys.stdout.write(text)
+        _write_json(text)
         return
     from grader.outputs import write_atomic
 

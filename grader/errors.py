@@ -46,7 +46,14 @@ class Problem(BaseModel):
     severity: Severity = "error"
 
     def line_text(self) -> str:
-        """``file:line:col: CODE message (field)`` on one line, as compilers and linters print."""
+        """``file:line:col: CODE message [field]`` on one line, as compilers and linters print.
+
+        The file name, message and field can hold text from the input (a bad value echoed back),
+        so control and bidirectional characters are shown as escapes (``\\x1b``, ``\\u202e``):
+        the line is safe to print to a terminal and can never become two lines.
+        """
+        from grader.render.terminal import visible  # here, not at the top: models import this module
+
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
@@ -55,7 +62,7 @@ class Problem(BaseModel):
         text = f"{where}: {self.code} {self.message}"
         if self.field:
             text += f" [{self.field}]"
-        return text.replace("\n", " ")
+        return visible(text.replace("\n", " "), one_line=True)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line or 0, self.column or 0, self.code, self.message)

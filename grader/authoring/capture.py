@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from grader.importers.atomic import write_bytes_atomic
+from grader.outputs import write_atomic
 from grader.importers.report import indicator_pillar
 from grader.loading.factuse import facts_by_criterion, pack_level_facts
 from grader.loading.pack import load_pack
@@ -288,4 +288,4 @@ def _reproducible(data: bytes) -> bytes:
 def write_capture_template(pack_dir: Path, out: Path, *, force: bool = False) -> None:
     """Write the capture workbook for the pack at ``pack_dir`` to ``out`` (never over a file without ``force``)."""
     pack = load_pack(Path(pack_dir)).pack
-    write_bytes_atomic(Path(out), capture_workbook(pack), force=force)
+    write_atomic(Path(out), capture_workbook(pack), force=force, example="capture.xlsx")

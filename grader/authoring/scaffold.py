@@ -19,7 +19,7 @@ from grader.loading.conditions import suggest
 from grader.loading.files import display_path
 from grader.loading.pack import load_pack
 from grader.models.common import CRITERION_ID
-from grader.outputs import write_atomic
+from grader.outputs import ensure_folder, write_atomic
 from grader.schemas import SCHEMA_DIR, SCHEMA_FILES
 
 #: The JSON Schema of criterion files (grader/schemas/, written by scripts/schemas.py).
@@ -61,7 +61,7 @@ def new_criterion(pack_dir: Path, criterion_id: str, pillar: str, *, force: bool
     policy = pack.manifest.policy
     gap_outcome = scale[-1]
     met_outcome = policy.mitigated_as
-    test_file.parent.mkdir(exist_ok=True)
+    ensure_folder(test_file.parent)
     crit_text = criterion_text(criterion_id, pillar, gap_outcome, met_outcome, _schema_comment(crit_file))
     tests_text = tests_text_for(criterion_id, pillar, gap_outcome, met_outcome)
     write_atomic(crit_file, crit_text)

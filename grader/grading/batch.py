@@ -22,7 +22,7 @@ from grader.loading.evidence import MANIFEST, load_evidence
 from grader.loading.files import display_path
 from grader.loading.pack import load_pack
 from grader.models.result import GradingResult
-from grader.outputs import write_atomic
+from grader.outputs import ensure_folder, write_atomic
 
 #: Files that may be a whole evidence set on their own (one-file YAML, CSV, a capture workbook),
 #: so a folder of evidence sets hands them to the evidence loader instead of passing over them.
@@ -192,8 +192,4 @@ def _prepare_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError([Problem(file=display_path(out_dir), code="OUT-002",
                                   message="is a file; with several evidence sets --out names a folder for their results")])
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError([Problem(file=display_path(out_dir), code="OUT-002",
-                                  message=f"cannot create the results folder: {exc.strerror}")]) from None
+    ensure_folder(out_dir)

@@ -725,7 +725,7 @@ def import_report(report_path: Path, pack_dir: Path, out_dir: Path, *, force: bo
     All or nothing: the folder is built beside ``out_dir``, loaded back and compared item by item
     with what was meant to be written, and only then renamed into place.
     """
-    from grader.importers.atomic import write_tree_atomic
+    from grader.outputs import write_tree_atomic
 
     report_path = Path(report_path)
     display = display_path(report_path)
@@ -747,5 +747,29 @@ def import_report(report_path: Path, pack_dir: Path, out_dir: Path, *, force: bo
                                       message=f"the written set does not read back as imported ({', '.join(bad[:5])}); "
                                               "nothing was written")])
 
-    write_tree_atomic(Path(out_dir), files, force=force, check=check)
+    write_tree_atomic(Path(out_dir), files, force=force, check=check, replaceable=made_by_import)
     return result
+
+
+def made_by_import(folder: Path) -> str | None:
+    """``None`` if ``folder`` is one this command wrote (and may replace with ``--force``), else why not.
+
+    Such a folder holds the manifest with the importer's first line, ``items/*.yaml`` and
+    TODO-facts.md, and nothing else: anything more (a file the inspector added, a link) is
+    theirs, and ``--force`` must never delete it.
+    """
+    manifest = folder / MANIFEST
+    try:
+        with open(manifest, "rb") as fh:
+            first = fh.read(200)
+    except OSError:
+        return f"it has no {MANIFEST} written by import-report"
+    if not first.startswith(b"# Imported from ") or b"by `grader evidence import-report`" not in first:
+        return f"its {MANIFEST} was not written by import-report"
+    for entry in sorted(folder.rglob("*")):
+        rel = entry.relative_to(folder).as_posix()
+        expected = (rel in (MANIFEST, TODO_FILE) and entry.is_file()) or (rel == "items" and entry.is_dir()) or \
+            (rel.startswith("items/") and rel.count("/") == 1 and rel.endswith(".yaml") and entry.is_file())
+        if entry.is_symlink() or not expected:
+            return f"it holds {rel}, which import-report does not write"
+    return None

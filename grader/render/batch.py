@@ -11,11 +11,12 @@ from rich.text import Text
 
 from grader.analysis.summary import ForceSummary, GradeCell
 from grader.errors import Problem
+from grader.render.terminal import plain
 
 
 def _cell(c: GradeCell) -> Text:
     # Grade ids, not colours: the summary does not know the pack's scale, and words print anywhere.
-    return Text(c.grade + ("*" if c.mitigated else ""))
+    return plain(c.grade + ("*" if c.mitigated else ""))
 
 
 def render_batch(graded: Sequence[ForceSummary], failed: Sequence[tuple[str, Sequence[Problem]]],
@@ -23,30 +24,32 @@ def render_batch(graded: Sequence[ForceSummary], failed: Sequence[tuple[str, Seq
     """Print the force x pillar x overall table, then every evidence set that was not graded."""
     if graded:
         pillars = [(p.id, p.title) for p in graded[0].pillars]
-        table = Table(title=f"{len(graded)} force{'s' if len(graded) != 1 else ''} graded against {graded[0].pack}",
+        # names come from input: Text objects, never markup (render/terminal.py)
+        table = Table(title=plain(f"{len(graded)} force{'s' if len(graded) != 1 else ''} graded against "
+                                  f"{graded[0].pack}"),
                       caption="* after mitigation (as assessed it was lower)" if any(
                           c.mitigated for s in graded for c in (s.overall, *s.pillars)) else None)
         table.add_column("Evidence set", no_wrap=True)
         table.add_column("Force", overflow="fold", ratio=1)
         for _, title in pillars:
-            table.add_column(title, overflow="fold", ratio=1)
+            table.add_column(plain(title), overflow="fold", ratio=1)
         table.add_column("Overall", overflow="fold")
         for s in graded:
             cells = {p.id: p for p in s.pillars}
-            table.add_row(s.evidence_set, s.force,
+            table.add_row(plain(s.evidence_set), plain(s.force),
                           *[_cell(cells[pid]) if pid in cells else Text("-") for pid, _ in pillars],
                           _cell(s.overall))
         console.print(table)
         written = [s.output for s in graded if s.output]
         if written:
-            console.print(f"{len(written)} result files written: {', '.join(written)}", markup=False)
+            console.print(plain(f"{len(written)} result files written: {', '.join(written)}"))
     if failed:
         skipped = Table(title=f"{len(failed)} evidence set{'s' if len(failed) != 1 else ''} not graded", title_style="bold red")
         skipped.add_column("Evidence set", no_wrap=True)
         skipped.add_column("Problems", justify="right")
         skipped.add_column("First problem", ratio=1)
         for name, problems in failed:
-            skipped.add_row(name, str(len(problems)), problems[0].line_text() if problems else "")
+            skipped.add_row(plain(name), str(len(problems)), plain(problems[0].line_text() if problems else ""))
         console.print(skipped)
     console.print(f"{len(graded)} graded, {len(failed)} not graded", markup=False)
 

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from grader.analysis.diff import Change, ResultDiff
+from grader.render.terminal import plain
 
 
 def _arrow(c: Change) -> str:
@@ -21,26 +22,28 @@ def render_diff_json(diff: ResultDiff) -> str:
 
 def render_diff(diff: ResultDiff, console: Console) -> None:
     """Print the diff; nothing is printed in colour only."""
+    # Names, titles and values come from the results, so from input: every one is printed as
+    # Text, never read as markup (render/terminal.py).
     o, n = diff.old, diff.new
-    console.print(f"old: {o.force} ({o.evidence_set}), {o.pack}, grader {o.grader_version}", markup=False)
-    console.print(f"new: {n.force} ({n.evidence_set}), {n.pack}, grader {n.grader_version}", markup=False)
+    console.print(plain(f"old: {o.force} ({o.evidence_set}), {o.pack}, grader {o.grader_version}"))
+    console.print(plain(f"new: {n.force} ({n.evidence_set}), {n.pack}, grader {n.grader_version}"))
     for note in diff.notes:
-        console.print(f"note: {note}", markup=False)
+        console.print(plain(f"note: {note}"))
     if diff.no_change:
-        console.print("no change: the same inputs gave the same grades, reasons and evidence", markup=False)
+        console.print(plain("no change: the same inputs gave the same grades, reasons and evidence"))
         return
     for label, files in (("pack", diff.pack_files), ("evidence", diff.evidence_files)):
         for f in files:
-            console.print(f"{label} file {f.change}: {f.path}", markup=False)
+            console.print(plain(f"{label} file {f.change}: {f.path}"))
     for s in diff.settings:
-        console.print(f"setting {s.field}: {s.was} -> {s.now}", markup=False)
+        console.print(plain(f"setting {s.field}: {s.was} -> {s.now}"))
 
     if diff.overall is None:
-        console.print("overall: unchanged", markup=False)
+        console.print(plain("overall: unchanged"))
     else:
-        console.print(f"overall: {_arrow(diff.overall.grade)}", markup=False)
+        console.print(plain(f"overall: {_arrow(diff.overall.grade)}"))
         for why in diff.overall.why:
-            console.print(f"  - {why}", markup=False)
+            console.print(plain(f"  - {why}"))
 
     if diff.pillars:
         table = Table(title="Pillars that changed")
@@ -48,10 +51,11 @@ def render_diff(diff: ResultDiff, console: Console) -> None:
         table.add_column("Grade")
         table.add_column("Why", ratio=1)
         for p in diff.pillars:
-            table.add_row(p.title, _arrow(p.grade), "\n".join(f"- {w}" for w in p.why) or "its reason's wording changed")
+            table.add_row(plain(p.title), plain(_arrow(p.grade)),
+                          plain("\n".join(f"- {w}" for w in p.why) or "its reason's wording changed"))
         console.print(table)
     else:
-        console.print("pillars: unchanged", markup=False)
+        console.print(plain("pillars: unchanged"))
 
     if diff.criteria:
         table = Table(title="Criteria that changed", show_lines=True)
@@ -65,10 +69,11 @@ def render_diff(diff: ResultDiff, console: Console) -> None:
                 why.append(f"now cites {', '.join(c.cited_added)}")
             if c.cited_removed:
                 why.append(f"no longer cites {', '.join(c.cited_removed)}")
-            table.add_row(c.criterion, c.status, _arrow(c.outcome), "\n".join([c.title, *(f"- {w}" for w in why)]))
+            table.add_row(plain(c.criterion), plain(c.status), plain(_arrow(c.outcome)),
+                          plain("\n".join([c.title, *(f"- {w}" for w in why)])))
         console.print(table)
     else:
-        console.print("criteria: unchanged", markup=False)
+        console.print(plain("criteria: unchanged"))
 
     if diff.items:
         table = Table(title="Evidence that changed")
@@ -77,7 +82,7 @@ def render_diff(diff: ResultDiff, console: Console) -> None:
         table.add_column("Criteria")
         table.add_column("Fields", ratio=1)
         for it in diff.items:
-            table.add_row(f"{it.id}\n({it.kind})", it.change, ", ".join(it.criteria) or "-",
-                          "\n".join(f"{f.field}: {f.was!r} -> {f.now!r}" if f.field != "statement"
-                                    else "statement reworded" for f in it.fields) or "-")
+            table.add_row(plain(f"{it.id}\n({it.kind})"), plain(it.change), plain(", ".join(it.criteria) or "-"),
+                          plain("\n".join(f"{f.field}: {f.was!r} -> {f.now!r}" if f.field != "statement"
+                                          else "statement reworded" for f in it.fields) or "-"))
         console.print(table)

@@ -8,6 +8,9 @@ from typing import Protocol
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from grader.render.terminal import plain
 
 _HEADS = {"strength": "S", "work-in-progress": "W", "area-for-improvement": "A", "indicator": "I", "other": "other"}
 _LEGEND = "S strengths, W work in progress, A areas for improvement, I indicators"
@@ -38,11 +41,11 @@ def render_evidence_summary(rows: Sequence[PillarRow], console: Console) -> None
         for k in kinds:
             totals[k] += r.kinds.get(k, 0)
         gap = r.criteria_informed < r.criteria_total
-        table.add_row(r.pillar, *(str(r.kinds.get(k, 0)) for k in kinds), str(r.items),
-                      f"[yellow]{r.verified}[/]" if r.verified < r.items else str(r.verified),
-                      f"[yellow]{r.criteria_informed}/{r.criteria_total}[/]" if gap
-                      else f"{r.criteria_informed}/{r.criteria_total}")
-    table.add_row("[bold]all[/]", *(str(totals[k]) for k in kinds), str(sum(r.items for r in rows)),
+        # the pillar id comes from input: Text, never markup (render/terminal.py)
+        table.add_row(plain(r.pillar), *(str(r.kinds.get(k, 0)) for k in kinds), str(r.items),
+                      Text(str(r.verified), style="yellow" if r.verified < r.items else ""),
+                      Text(f"{r.criteria_informed}/{r.criteria_total}", style="yellow" if gap else ""))
+    table.add_row(Text("all", style="bold"), *(str(totals[k]) for k in kinds), str(sum(r.items for r in rows)),
                   str(sum(r.verified for r in rows)),
                   f"{sum(r.criteria_informed for r in rows)}/{sum(r.criteria_total for r in rows)}")
     console.print(table)

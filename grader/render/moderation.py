@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from grader.analysis.moderation import ModerationReport
+from grader.render.terminal import plain
 
 
 def render_moderation_json(report: ModerationReport) -> str:
@@ -15,9 +16,10 @@ def render_moderation_json(report: ModerationReport) -> str:
 
 def render_moderation(report: ModerationReport, console: Console) -> None:
     """Print both checks; each row names the forces and the numbers it rests on."""
-    console.print(f"{len(report.forces)} forces graded against {report.pack}", markup=False)
+    # Names and titles come from the results, so from input: Text, never markup (render/terminal.py).
+    console.print(plain(f"{len(report.forces)} forces graded against {report.pack}"))
     for note in report.notes:
-        console.print(f"note: {note}", markup=False)
+        console.print(plain(f"note: {note}"))
     if report.disparities:
         table = Table(title="Same evidence pattern, different outcomes", show_lines=True)
         table.add_column("Criterion", max_width=24)
@@ -28,10 +30,10 @@ def render_moderation(report: ModerationReport, console: Console) -> None:
             pattern = "\n".join(f"{i + 1}. {p.text()}" for i, p in enumerate(d.pattern)) or "(no items)"
             forces = "\n".join(f"{f.force}: {f.outcome} ({'/'.join(map(str, f.items)) or '-'}; {f.cited} cited)"
                                for f in d.forces)
-            table.add_row(f"{d.criterion}\n{d.title}", pattern, forces, d.note)
+            table.add_row(plain(f"{d.criterion}\n{d.title}"), plain(pattern), plain(forces), plain(d.note))
         console.print(table)
     else:
-        console.print("same evidence pattern, different outcomes: none", markup=False)
+        console.print(plain("same evidence pattern, different outcomes: none"))
     if report.thin:
         share = f"{report.thin_share:.0%}"
         table = Table(title=f"Outcomes resting on fewer than {share} of the items their peers cite")
@@ -42,8 +44,9 @@ def render_moderation(report: ModerationReport, console: Console) -> None:
         table.add_column("Peers' median", justify="right")
         table.add_column("Peers", justify="right")
         for t in report.thin:
-            table.add_row(t.criterion, t.force, t.outcome, str(t.cited), f"{t.peer_median:g}", str(t.peers))
+            table.add_row(plain(t.criterion), plain(t.force), plain(t.outcome), str(t.cited), f"{t.peer_median:g}",
+                          str(t.peers))
         console.print(table)
     else:
-        console.print(f"thin evidence (below {report.thin_share:.0%} of peers' median): none", markup=False)
-    console.print(f"{len(report.disparities)} disparities, {len(report.thin)} thin outcomes", markup=False)
+        console.print(plain(f"thin evidence (below {report.thin_share:.0%} of peers' median): none"))
+    console.print(plain(f"{len(report.disparities)} disparities, {len(report.thin)} thin outcomes"))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import markupsafe
 
 from grader.audience import AUDIENCE_WORDS, Visibility, highest_marking
 from grader.models.common import MARKINGS, FactValue
@@ -39,6 +40,7 @@ from grader.models.result import (
     PolicyLine,
 )
 from grader.render import svg
+from grader.render.terminal import visible
 
 ReportFormat = Literal["md", "html"]
 
@@ -128,14 +130,34 @@ def md_escape(text: object) -> str:
     """Inspector text made inert in Markdown: no emphasis, links, HTML, tables or headings.
 
     Whitespace (including newlines) becomes single spaces, so a statement can never start a
-    heading or a list, and a ``|`` can never break a table.
+    heading or a list, and a ``|`` can never break a table. Control and bidirectional characters
+    become visible escapes (``\\x1b``, ``\\u202e``; render/terminal.py), so the report printed
+    to a terminal cannot act on it.
     """
-    s = re.sub(r"\s+", " ", str(text))
+    s = visible(re.sub(r"\s+", " ", str(text)), one_line=True)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = _MD_ENTITY.sub(r"\\&", s)
     if _MD_RULE.match(s):
         return s.replace("-", "\\-").replace("=", "\\=")
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def md_code(text: object) -> str:
+    """A digest as a Markdown code span; anything that is not one is escaped text instead
+    (a code span shows backslash escapes literally, so it can only hold what needs none)."""
+    s = str(text)
+    return f"`{s}`" if _SHA256.fullmatch(s) else md_escape(s)
+
+
+def _finalize(value: object) -> object:
+    """Every ``{{ }}`` value of either template, before HTML autoescaping: control and
+    bidirectional characters shown as escapes, whatever the template forgot."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(visible(value))  # escapes add no HTML-special character
+    return visible(value) if isinstance(value, str) else value
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,8 +502,10 @@ def _environment(fmt: str) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters["md"] = md_escape
+    env.filters["md_code"] = md_code
     env.filters["plural"] = plural
     env.filters["anchor"] = lambda s: re.sub(r"[^A-Za-z0-9_-]", "-", str(s))
     return env

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.models.result import GradingResult
+from grader.render.terminal import plain, visible
 
 #: Colour per position on the scale (best first); the words are always shown too.
 _STYLES = ["bold green", "green", "yellow", "dark_orange", "bold red"]
@@ -34,14 +35,15 @@ def render_table(result: GradingResult, console: Console) -> None:
     """Print the result; every grade is shown as a word, colour is only a second cue."""
     meta = result.meta
     o = result.overall
+    # Every string here comes from the result, so from input: Text, never markup (render/terminal.py).
     head = Text.assemble(
-        (f"{meta.evidence_set.force}", "bold"), f" - {meta.evidence_set.title}\n",
-        f"Framework: {meta.pack.title} ({meta.pack.name} {meta.pack.version})\n",
-        "Overall: ", (o.label, _style(result, o.grade)),
+        (visible(meta.evidence_set.force), "bold"), visible(f" - {meta.evidence_set.title}\n"),
+        visible(f"Framework: {meta.pack.title} ({meta.pack.name} {meta.pack.version})\n"),
+        "Overall: ", (visible(o.label), _style(result, o.grade)),
     )
     if o.assessed_grade != o.grade:
-        head.append(f"  (as assessed, before mitigation: {o.assessed_grade})")
-    head.append(f"\n{o.rationale}")
+        head.append(visible(f"  (as assessed, before mitigation: {o.assessed_grade})"))
+    head.append(visible(f"\n{o.rationale}"))
     console.print(Panel(head, title="grader", expand=False))
 
     pillars = Table(title="Pillars", show_lines=False)
@@ -50,8 +52,8 @@ def render_table(result: GradingResult, console: Console) -> None:
     pillars.add_column("As assessed")
     pillars.add_column("Why")
     for p in result.pillars:
-        pillars.add_row(p.title, Text(p.label, _style(result, p.grade)),
-                        Text(p.assessed_grade, _style(result, p.assessed_grade)), p.rationale)
+        pillars.add_row(plain(p.title), plain(p.label, _style(result, p.grade)),
+                        plain(p.assessed_grade, _style(result, p.assessed_grade)), plain(p.rationale))
     console.print(pillars)
 
     crit = Table(title="Criteria", show_lines=True)
@@ -60,29 +62,29 @@ def render_table(result: GradingResult, console: Console) -> None:
     crit.add_column("Reason")
     crit.add_column("Evidence")
     for f in result.criteria:
-        outcome = Text(f.outcome, _style(result, f.outcome))
+        outcome = plain(f.outcome, _style(result, f.outcome))
         if f.assessed_outcome != f.outcome:
-            outcome.append(f"\n(assessed {f.assessed_outcome})", style="dim")
-        reason_parts = [Text(f.rationale)]
+            outcome.append(visible(f"\n(assessed {f.assessed_outcome})"), style="dim")
+        reason_parts = [plain(f.rationale)]
         if f.mitigation:
-            reason_parts.append(Text(f"Mitigated ({f.mitigation.basis}): {f.mitigation.rationale}", style="italic"))
+            reason_parts.append(plain(f"Mitigated ({f.mitigation.basis}): {f.mitigation.rationale}", style="italic"))
         if f.uplift:
-            reason_parts.append(Text(f"Uplift: {f.uplift.rationale}", style="italic"))
+            reason_parts.append(plain(f"Uplift: {f.uplift.rationale}", style="italic"))
         for c in f.concerns:
-            reason_parts.append(Text(f"Concern ({c.concern}): {c.rationale}", style="italic"))
+            reason_parts.append(plain(f"Concern ({c.concern}): {c.rationale}", style="italic"))
         for need in f.looked_for:
-            reason_parts.append(Text(f"Looked for {need}", style="dim"))
+            reason_parts.append(plain(f"Looked for {need}", style="dim"))
         evidence = f.evidence + (f.mitigation.evidence if f.mitigation else [])
-        crit.add_row(f"{f.criterion}\n{f.title}", outcome, Group(*reason_parts), _ids(sorted(set(evidence))))
+        crit.add_row(plain(f"{f.criterion}\n{f.title}"), outcome, Group(*reason_parts),
+                     plain(_ids(sorted(set(evidence)))))
     console.print(crit)
-    if result.context:
-        for c in result.context:
-            console.print(f"[bold]Context[/bold] ({c.note}): {c.rationale}")
+    for c in result.context:
+        console.print(Text.assemble(("Context", "bold"), visible(f" ({c.note}): {c.rationale}")))
     for warning in result.warnings:
-        console.print(f"warning: {warning}", style="yellow", markup=False)
+        console.print(plain(f"warning: {warning}", style="yellow"))
     tail = f"{meta.evidence_set.verified} verified items of {meta.evidence_set.items}"
     if result.unverified:
         tail += f"; {len(result.unverified)} unverified, not relied on: {_ids(result.unverified)}"
     if result.unused:
         tail += f"; {len(result.unused)} verified items not cited by any finding (see --format json)"
-    console.print(tail, style="dim")
+    console.print(plain(tail, style="dim"))

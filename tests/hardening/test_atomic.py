@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.bundled import default_evidence, default_pack
+from grader.errors import InputError
 from grader.grading.batch import grade_batch
 from grader.models.result import GradingResult
 from grader.outputs import write_atomic
@@ -28,8 +29,9 @@ def test_a_failed_rename_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError) as exc:  # a full disk is one located line (OUT-004), not a traceback
         write_atomic(target, "new\n" * 100_000)
+    assert exc.value.problems[0].code == "OUT-004"
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
 

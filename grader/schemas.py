@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -94,6 +94,9 @@ class ConcernEntry(_Entry):
 
     id: RuleIdText
     concern: SlugText
+    role: Literal["against", "context", "supports"] = Field(
+        "against", description="how the finding cites what it matched: against (a shortfall that did not change "
+                               "the outcome), context (work in progress, noted) or supports (evidence for the outcome)")
     when: When
     because: Words
 

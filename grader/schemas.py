@@ -12,9 +12,11 @@ names used in ``because``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -94,6 +96,9 @@ class ConcernEntry(_Entry):
 
     id: RuleIdText
     concern: SlugText
+    role: Literal["against", "context", "supports"] = Field(
+        "against", description="how the finding cites what it matched: against (a shortfall that did not change "
+                               "the outcome), context (work in progress, noted) or supports (evidence for the outcome)")
     when: When
     because: Words
 
@@ -185,6 +190,8 @@ class PackFile(_Entry):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     framework: Words | None = None
     source: Words | None = None
+    published: dt.date | None = Field(default=None, description="when this version of the pack was published "
+                                                                "(an OSCAL catalog of the pack carries it)")
     scale: list[ScaleGrade] = Field(min_length=2)
     pillars: list[Pillar] = Field(min_length=1)
     settings: dict[Annotated[str, Field(pattern=SNAKE)], int | float] = Field(default_factory=dict)

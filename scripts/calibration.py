@@ -37,6 +37,16 @@ def build() -> str:
         rows.append(f"| {f.criterion} | {f.title} | \"{seed_words}\" | {seed_text} | {grader_text} | "
                     f"{'yes' if ok else '**NO**'} | {f.decided_by} |")
     pillars = ", ".join(f"{p.title}: {p.grade}" for p in result.pillars)
+    labels = ("breach", "good_practice_shortfall", "closing_gap", "risk_managed")
+    kinds = {e.id: e for e in result.evidence}
+    weighed = []
+    for f in result.criteria:
+        for c in f.cited:
+            item = kinds[c.id]
+            label = next((n for n in labels if item.facts.get(n) is True), None)
+            if item.kind == "area-for-improvement" or label:
+                weighed.append(f"| {f.criterion} | {c.id} | {label or '-'} | {c.role} | {f.outcome} | "
+                               f"{c.reason.replace('|', '/')} |")
     lines = [
         "# Calibration: grader against HMIC's own judgement of Derbyshire, 2008",
         "",
@@ -54,6 +64,26 @@ def build() -> str:
         "| criterion | title | seed's words | seed outcome | grader | agree | decided by |",
         "|---|---|---|---|---|---|---|",
         *rows,
+        "",
+        "## How the shortfalls were weighed",
+        "",
+        "Every area for improvement (and every work-in-progress item that closes a gap) was relabelled",
+        "with the shortfall vocabulary of docs/evidence-format.md by its statement alone, against its",
+        "criterion's `standard`, before the grades were looked at. Each of the 18 areas for",
+        "improvement asks for something the standard does not name, or for a thing the force already",
+        "does in part to be done more fully, so each is a `good_practice_shortfall`; ENF-03-A1",
+        "(operations reviewed for inputs and outputs, budgets managed, but no financial review per",
+        "operation in tasking) and PMR-01-A1 (one level 2 CSI; capacity otherwise sufficient, its own",
+        "and collaborative) are partial, not absent, and so not breaches. ENF-02-W1 (command officers",
+        "not yet trained, booked for 2008) is the one `closing_gap`, with `remedy_planned`. The rules",
+        "then gave every criterion its published outcome with no change of rule needed beyond the",
+        "vocabulary's own: a breach, a gap being closed or a managed risk fails a criterion as",
+        "assessed (rule `unresolved-shortfall`), a dated remedy or a managed risk mitigates it, and a",
+        "shortfall against good practice is weighed against the outcome, which stands.",
+        "",
+        "| criterion | item | label | role | outcome | the finding's reason |",
+        "|---|---|---|---|---|---|",
+        *weighed,
         "",
     ]
     return "\n".join(lines)

@@ -84,6 +84,7 @@ def test_every_item_is_cited_or_listed_as_unused_with_a_reason(derbyshire, evide
     cited: set[str] = set()
     for f in derbyshire.criteria:
         cited.update(f.evidence)
+        cited.update(c.id for c in f.cited)
         if f.mitigation:
             cited.update(f.mitigation.evidence)
     for c in derbyshire.context:

@@ -28,6 +28,7 @@ from grader.models.pack import (
     Uplift,
 )
 from grader.models.result import (
+    CitedItem,
     ClauseTrace,
     ConcernFinding,
     CriterionFinding,
@@ -99,8 +100,16 @@ def _trace(section: str, rule: Rule | Mitigation | Concern | Uplift, res: Clause
                      cites=res.cites, clauses=res.traces)
 
 
-def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches) -> CriterionFinding:
-    """The finding for one criterion: outcome as assessed, after mitigation, and why."""
+AREA_FOR_IMPROVEMENT = "area-for-improvement"
+
+
+def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
+                       kinds: Mapping[str, str] | None = None) -> CriterionFinding:
+    """The finding for one criterion: outcome as assessed, after mitigation, and why.
+
+    ``kinds`` (item id -> kind) lets the finding name the areas for improvement it weighed; the
+    roles themselves come only from which rule cited an item (see ``weigh``).
+    """
     policy = pack.manifest.policy
     trace: list[RuleTrace] = []
     decided: tuple[Rule, ClauseResult] | None = None
@@ -147,14 +156,36 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches) -> Cri
                                            rationale=fill(mit.because, res.names, res.cites),
                                            evidence=res.cites)
 
+    kinds = kinds or {}
+    roles = Roles()
+    if mitigation is not None:
+        # the adverse rule's items are the shortfall the mitigation relieved: against, with its reason
+        roles.cite(sorted(evidence), "against", mitigation.rationale)
+        roles.cite(mitigation.evidence, "supports", mitigation.rationale)
+    else:
+        roles.cite(sorted(evidence - set(uplift.evidence if uplift else [])), "supports", rationale)
+    if uplift is not None:
+        roles.cite(uplift.evidence, "supports", uplift.rationale)
+
     concerns: list[ConcernFinding] = []
+    weighed: list[str] = []
     for con in [*crit.concerns, *pack.manifest.shared_concerns]:
         res = evaluate_clause(con.when, crit.id, matches)
         trace.append(_trace("concerns", con, res))
-        if res.holds:
+        if not res.holds:
+            continue
+        text = fill(con.because, res.names, res.cites)
+        roles.cite(res.cites, con.role, text)
+        if con.role != "against":
+            continue
+        if any(kinds.get(i) == AREA_FOR_IMPROVEMENT for i in res.cites):
+            weighed.append(text)  # a weighed shortfall: the rationale says why the outcome stands
+        else:
             concerns.append(ConcernFinding(rule=f"concerns/{con.id}", concern=con.concern,
-                                           rationale=fill(con.because, res.names, res.cites),
-                                           evidence=res.cites))
+                                           rationale=text, evidence=res.cites))
+    if weighed:
+        rationale = " ".join([rationale, *weighed])
+    cited = roles.items()
 
     return CriterionFinding(
         criterion=crit.id,
@@ -170,5 +201,23 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches) -> Cri
         mitigation=mitigation,
         uplift=uplift,
         concerns=concerns,
+        cited=cited,
+        areas_for_improvement=[c.id for c in cited if kinds.get(c.id) == AREA_FOR_IMPROVEMENT],
         trace=trace,
     )
+
+
+class Roles:
+    """Each cited item's role, first come first served: the deciding rule, mitigation and uplift
+    are asked first, then the concerns in pack order, so an item keeps its strongest role."""
+
+    def __init__(self) -> None:
+        self._roles: dict[str, CitedItem] = {}
+
+    def cite(self, ids: Sequence[str], role: str, reason: str) -> None:
+        for i in ids:
+            if i not in self._roles:
+                self._roles[i] = CitedItem(id=i, role=role, reason=reason)  # type: ignore[arg-type]
+
+    def items(self) -> list[CitedItem]:
+        return [self._roles[i] for i in sorted(self._roles)]

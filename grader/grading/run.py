@@ -75,7 +75,8 @@ class Grader:
         pack = self.pack
         warnings = self.check(loaded)
         matches = self.match(loaded, checked=True)
-        findings = [evaluate_criterion(c, pack, matches) for c in pack.criteria]
+        kinds = {item.id: item.kind for item in loaded.evidence.items if item.verified}
+        findings = [evaluate_criterion(c, pack, matches, kinds) for c in pack.criteria]
         overall, pillars = roll_up(pack, findings)
         context: list[ContextFinding] = []
         for note in pack.manifest.context_notes:
@@ -119,6 +120,7 @@ def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],
     cited: set[str] = set()
     for f in findings:
         cited.update(f.evidence)
+        cited.update(c.id for c in f.cited)
         if f.mitigation:
             cited.update(f.mitigation.evidence)
         for c in f.concerns:

@@ -158,11 +158,21 @@ class Mitigation(Strict):
     treat_as: Slug | None = None
 
 
+CitedRole = Literal["against", "context", "supports"]
+
+
 class Concern(Strict):
-    """Noted beside the outcome (e.g. value for money); never changes it."""
+    """Noted beside the outcome (e.g. value for money); never changes it.
+
+    ``role`` says how the finding cites what the concern matched: ``against`` (a shortfall that
+    did not change the outcome; reported as a concern), ``context`` (work in progress, noted) or
+    ``supports`` (further evidence for the outcome). Every item must be weighed in one of these
+    roles, so packs use concerns to cite what their deciding rules did not need.
+    """
 
     id: RuleId
     concern: Slug
+    role: CitedRole = "against"
     when: Clause
     because: Text
 

@@ -56,6 +56,18 @@ class ConcernFinding(Reason):
     concern: str
 
 
+class CitedItem(Out):
+    """One verified item a finding weighed, and the part it played.
+
+    ``supports``: the outcome rests on it. ``against``: a shortfall that did not change the
+    outcome, with the reason it did not. ``context``: work in progress, noted.
+    """
+
+    id: str
+    role: Literal["supports", "against", "context"]
+    reason: str = Field(description="the sentence of the rule that cited the item in this role")
+
+
 class CriterionFinding(Out):
     """The finding for one criterion."""
 
@@ -72,6 +84,10 @@ class CriterionFinding(Out):
     mitigation: MitigationFinding | None = None
     uplift: Reason | None = None
     concerns: list[ConcernFinding] = Field(default_factory=list)
+    cited: list[CitedItem] = Field(default_factory=list,
+                                   description="every item the finding weighed, in id order, with its role")
+    areas_for_improvement: list[str] = Field(
+        default_factory=list, description="ids of the cited areas for improvement, for 'meets, with N areas ...'")
     trace: list[RuleTrace] = Field(default_factory=list)
 
     @property

@@ -251,6 +251,15 @@ def _item_view(item: EvidenceItem, relied: dict[str, list[str]], source: str) ->
     }
 
 
+# How a criterion's item list names the role the finding gave an item (grader/grading decides it).
+ROLE_WORDS = {"supports": "relied on", "against": "weighed against the outcome", "context": "noted as context"}
+
+
+def shortfalls_note(areas: int) -> str:
+    """', with 2 areas for improvement', said after the outcome of a finding that weighed them."""
+    return f", with {areas} area{'s' if areas != 1 else ''} for improvement" if areas else ""
+
+
 def _cited(f: CriterionFinding) -> list[str]:
     ids = [*f.evidence, *(f.mitigation.evidence if f.mitigation else []),
            *(f.uplift.evidence if f.uplift else [])]
@@ -319,6 +328,8 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "significant": f.significant,
             "outcome": f.outcome,
             "outcome_label": _label(result, f.outcome),
+            "shortfalls_note": shortfalls_note(len(vis.keep(f.areas_for_improvement))),
+            "roles": {c.id: ROLE_WORDS[c.role] for c in f.cited},
             "assessed": f.assessed_outcome,
             "assessed_label": _label(result, f.assessed_outcome),
             "decided_by": f.decided_by,

@@ -63,6 +63,9 @@ def render_table(result: GradingResult, console: Console) -> None:
     crit.add_column("Evidence")
     for f in result.criteria:
         outcome = plain(f.outcome, _style(result, f.outcome))
+        if f.areas_for_improvement:
+            n = len(f.areas_for_improvement)
+            outcome.append(f", with {n}\narea{'s' if n != 1 else ''} for\nimprovement")
         if f.assessed_outcome != f.outcome:
             outcome.append(visible(f"\n(assessed {f.assessed_outcome})"), style="dim")
         reason_parts = [plain(f.rationale)]

@@ -125,7 +125,7 @@ def test_json_output_for_ci(tmp_path: Path, pack_dir: Path) -> None:
     problems = json.loads(res.output)
     [p] = [p for p in problems if p["code"] == "CRIT-006"]
     assert p["file"].endswith("INT-01.yaml") and p["line"] and p["column"] and p["severity"] == "error"
-    assert p["field"] == "rules[1].outcome"
+    assert p["field"] == "rules[2].outcome"
 
 
 def test_a_missing_pack_folder(tmp_path: Path) -> None:

@@ -77,9 +77,9 @@ def first_test(data: dict[str, Any]) -> dict[str, Any]:
     ("an unknown operator", lambda d: first_test(d).update({"gt_eq": 3}) or first_test(d).pop("equals")),
     ("two operators in one test", lambda d: first_test(d).update({"not_equals": True})),
     ("a test with no operator", lambda d: first_test(d).pop("equals")),
-    ("an unknown field", lambda d: d["rules"][1]["when"]["all"][0]["some"]["all"].append({"field": "kinds",
+    ("an unknown field", lambda d: d["rules"][-1]["when"]["all"][0]["some"]["all"].append({"field": "kinds",
                                                                                          "equals": "x"})),
-    ("an unknown kind", lambda d: d["rules"][1]["when"]["all"][0]["some"]["all"][0].update({"kind": "strenght"})),
+    ("an unknown kind", lambda d: d["rules"][-1]["when"]["all"][0]["some"]["all"][0].update({"kind": "strenght"})),
     ("'exists' with false", lambda d: first_test(d).update({"equals": None}) or first_test(d).pop("equals")
      or first_test(d).update({"exists": False})),
     ("two clause forms", lambda d: d["rules"][0]["when"].update({"none": {"kind": "strength"}})),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.authoring.lint import lint_pack
-from grader.authoring.testing import TestCase, collect_cases
+from grader.authoring.testing import TestCase, check_case_evidence, collect_cases
 from grader.engine.compiler import compile_pack
 from grader.errors import InputError, Problem
 from grader.loading.pack import load_pack
@@ -27,6 +27,7 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     cases: list[TestCase] | None = None
     try:
         cases = collect_cases(Path(pack_dir), loaded.pack.manifest.name)
+        problems.extend(check_case_evidence(cases, loaded.pack))
     except InputError as exc:
         problems.extend(exc.problems)
     problems.extend(lint_pack(loaded, cases))

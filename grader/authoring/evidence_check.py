@@ -16,11 +16,11 @@ from pathlib import Path
 
 from grader.errors import InputError, Problem
 from grader.grading.run import Grader
-from grader.loading.crosscheck import check_against_pack
-from grader.loading.evidence import LoadedEvidence, load_evidence
+from grader.loading.crosscheck import check_against_pack, check_items, check_rejected
+from grader.loading.evidence import BrokenEvidence, LoadedEvidence, load_evidence
 from grader.loading.factuse import clause_needs, criterion_rules
 from grader.loading.files import display_path
-from grader.loading.pack import LoadedPack, load_pack
+from grader.loading.pack import LoadedPack, load_pack, pack_path
 from grader.models.evidence import EvidenceItem
 from grader.models.pack import Clause, Criterion
 
@@ -70,6 +70,12 @@ def check_evidence(evidence: Path, pack_dir: Path) -> EvidenceReport:
     loaded_pack = load_pack(Path(pack_dir))
     try:
         loaded = load_evidence(Path(evidence))
+    except BrokenEvidence as exc:
+        # Nothing can be graded, but what did load can still be checked against the pack: an
+        # unknown criterion should not wait until a wrong date two columns away is fixed.
+        found = list(exc.problems) + check_rejected(exc.rejected, loaded_pack.pack)
+        found += check_items(exc.items, exc.docs, loaded_pack.pack)
+        return EvidenceReport(problems=_in_order(found))
     except InputError as exc:
         return EvidenceReport(problems=exc.problems)
     problems = [_relocate(p, loaded) for p in check_against_pack(loaded, loaded_pack.pack)]
@@ -82,8 +88,14 @@ def check_evidence(evidence: Path, pack_dir: Path) -> EvidenceReport:
     problems += _unmet_facts(loaded, loaded_pack)
     if not any(p.severity == "error" for p in problems):
         problems += _unusable(loaded, loaded_pack)
-    problems.sort(key=Problem.sort_key)
-    return EvidenceReport(problems=problems, loaded=loaded, summary=_summary(loaded, loaded_pack))
+    return EvidenceReport(problems=_in_order(problems), loaded=loaded, summary=_summary(loaded, loaded_pack))
+
+
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    """Mistakes first, then warnings, then notes; each group by place. Evidence that is merely
+    absent (a warning) must never bury a mistake the inspector has to fix."""
+    rank = {"error": 0, "warning": 1, "note": 2}
+    return sorted(problems, key=lambda p: (rank[p.severity], *p.sort_key()))
 
 
 def _relocate(p: Problem, loaded: LoadedEvidence) -> Problem:
@@ -107,6 +119,10 @@ def _unmet_facts(loaded: LoadedEvidence, loaded_pack: LoadedPack) -> list[Proble
     Only rules that give a grade of the scale other than an adverse one count (the rules that
     show the standard is met). Presence is what counts here, not value: an item recording
     ``fact: false`` provides the fact. Only verified items are relied on.
+
+    These are warnings, not errors: the set is not wrong, it just holds nothing that could
+    show the standard is met there, and grading will say "insufficient evidence". A misspelt
+    fact behind one is an error of its own (EVID-023), listed first.
     """
     pack = loaded_pack.pack
     verified = [i for i in loaded.evidence.items if i.verified]
@@ -148,10 +164,10 @@ def _unmet_facts(loaded: LoadedEvidence, loaded_pack: LoadedPack) -> list[Proble
         first = loaded_pack.rule_positions.get((crit.id, f"rules/{shortfalls[0][0]}"))
         if first is not None:
             out.append(Problem(file=first.file, line=first.line, column=first.column, code="EVID-031",
-                               message=message))
+                               message=message, severity="warning"))
         else:
-            out.append(Problem(file=loaded_pack.criterion_files.get(crit.id, display_path(loaded_pack.root)),
-                               code="EVID-031", message=message))
+            out.append(Problem(file=loaded_pack.criterion_files.get(crit.id, pack_path(loaded_pack.root, loaded_pack.root)),
+                               code="EVID-031", message=message, severity="warning"))
     return out
 
 

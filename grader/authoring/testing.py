@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.models.pack import counting_clauses
+from grader.models.pack import RulePack, counting_clauses
 from grader.errors import InputError, Problem
 from grader.grading.run import Grader
+from grader.loading.conditions import one_of
+from grader.loading.crosscheck import check_items
 from grader.loading.evidence import LoadedEvidence, apply_defaults, load_evidence
 from grader.loading.files import display_path
 from grader.loading.validate import validate_model
@@ -28,8 +30,12 @@ TEST_ITEM_DEFAULTS: dict[str, Any] = {
     "collected": dt.date(2008, 7, 1),
     "source": {"document": "test", "section": "test"},
 }
-CRITERION_EXPECT = {"outcome", "assessed", "rule", "cites", "mitigated", "concerns"}
-PACK_EXPECT = {"overall", "assessed_overall", "pillars", "criteria"}
+#: What a criterion's case may expect, and a pack-level case (tests/pack.yaml).
+CRITERION_EXPECT = ("outcome", "assessed", "rule", "cites", "mitigated", "concerns")
+PACK_EXPECT = ("overall", "assessed_overall", "pillars", "criteria")
+#: The keys of a case, and of its ``evidence`` when that is a mapping.
+CASE_KEYS = ("name", "evidence", "expect")
+EVIDENCE_KEYS = ("from", "without", "without_pillars", "add")
 
 
 @dataclass
@@ -114,20 +120,10 @@ def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem],
     out = []
     for i, case in enumerate(raw["cases"]):
         path = ("cases", i)
-        if not isinstance(case, dict) or "name" not in case or "expect" not in case:
-            problems.append(doc.problem(path, "TEST-004", "a case has 'name', 'evidence' and 'expect'"))
+        allowed_expect = PACK_EXPECT if is_pack else CRITERION_EXPECT
+        if not _case_shape_ok(doc, case, path, allowed_expect, problems):
             continue
         expect = case["expect"]
-        allowed_expect = PACK_EXPECT if is_pack else CRITERION_EXPECT
-        if not isinstance(expect, dict) or not expect:
-            problems.append(doc.problem((*path, "expect"), "TEST-005", "'expect' is a mapping of expectations"))
-            continue
-        bad = [k for k in expect if k not in allowed_expect]
-        if bad:
-            problems.append(doc.problem((*path, "expect", bad[0]), "TEST-006",
-                                        f"unknown expectation {bad[0]!r}; use {', '.join(sorted(allowed_expect))}",
-                                        key=True))
-            continue
         evidence = _evidence_of(doc, case.get("evidence", []), (*path, "evidence"), defaults, pack_name, problems,
                                 sets)
         if evidence is None:
@@ -137,15 +133,68 @@ def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem],
     return out
 
 
+def _case_shape_ok(doc: YamlDocument, case: Any, path: tuple[str | int, ...], allowed_expect: tuple[str, ...],
+                   problems: list[Problem]) -> bool:
+    """A case is a mapping with ``name``, ``evidence`` and a non-empty ``expect`` of known keys.
+
+    Each message names the key that is missing or misspelt, and what to write instead, because
+    an author reading "not a mapping" for ``expect: {}`` cannot tell what is wrong.
+    """
+    example = "expect: {overall: meets}" if allowed_expect == PACK_EXPECT else "expect: {outcome: meets}"
+    if not isinstance(case, dict):
+        problems.append(doc.problem(path, "TEST-004", "a case is a mapping with 'name', 'evidence' and 'expect' "
+                                                      "(write '- name: ...' then the other keys indented under it)"))
+        return False
+    unknown = [k for k in case if k not in CASE_KEYS]
+    for key in unknown:
+        problems.append(doc.problem((*path, key), "TEST-004",
+                                    f"unknown key {key!r} in a case{one_of(str(key), CASE_KEYS, 'keys of a case')}",
+                                    key=True))
+    missing = [k for k in ("name", "expect") if k not in case]
+    for key in missing:
+        what = "what it tests, in words" if key == "name" else f"what grading should give, e.g. '{example}'"
+        problems.append(doc.problem(path, "TEST-004", f"this case has no {key!r}: add '{key}:' saying {what}"))
+    if unknown or missing:
+        return False
+    expect = case["expect"]
+    keys = ", ".join(allowed_expect)
+    if isinstance(expect, dict) and not expect:
+        problems.append(doc.problem((*path, "expect"), "TEST-005", f"'expect' is empty: say what grading should "
+                                                                   f"give, e.g. '{example}' (keys: {keys})"))
+        return False
+    if not isinstance(expect, dict):
+        problems.append(doc.problem((*path, "expect"), "TEST-005", f"'expect' is a mapping of what grading should "
+                                                                   f"give, e.g. '{example}' (keys: {keys}), "
+                                                                   f"not {type(expect).__name__}"))
+        return False
+    bad = [k for k in expect if k not in allowed_expect]
+    for key in bad:
+        problems.append(doc.problem((*path, "expect", key), "TEST-006", f"unknown expectation {key!r}"
+                                    f"{one_of(str(key), allowed_expect, 'expectations')}", key=True))
+    return not bad
+
+
+def check_case_evidence(cases: list[TestCase], pack: RulePack) -> list[Problem]:
+    """The items a test file writes, against the pack: a misspelt fact in a case's evidence would
+    otherwise only show as a failing case when the pack's tests run, far from the typo."""
+    problems: list[Problem] = []
+    for case in cases:
+        docs = {iid: (d, where) for iid, (d, where) in case.evidence.item_docs.items() if d is case.doc}
+        items = [i for i in case.evidence.evidence.items if i.id in docs]
+        problems += check_items(items, docs, pack)
+    return problems
+
+
 def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defaults: dict[str, Any],
                  pack_name: str, problems: list[Problem], sets: dict[Path, LoadedEvidence]) -> LoadedEvidence | None:
     base: LoadedEvidence | None = None
     add: list[Any] = []
     without: list[str] = []
     if isinstance(raw, dict):
-        bad = [k for k in raw if k not in ("from", "without", "without_pillars", "add")]
+        bad = [k for k in raw if k not in EVIDENCE_KEYS]
         if bad:
-            problems.append(doc.problem((*path, bad[0]), "TEST-007", f"unknown key {bad[0]!r}", key=True))
+            problems.append(doc.problem((*path, bad[0]), "TEST-007", f"unknown key {bad[0]!r}"
+                                        f"{one_of(bad[0], EVIDENCE_KEYS, 'keys of evidence')}", key=True))
             return None
         if "from" in raw:
             src = (doc.path.parent / str(raw["from"])).resolve()

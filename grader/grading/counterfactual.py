@@ -1,10 +1,15 @@
-"""What would change a grade: the smallest set of outcome changes that moves it up or down.
+"""What would change a grade: the smallest set of outcome changes that moves it one step.
 
 Used by the report's "what would change the grade" and "why this grade" sections. It reruns the
 pack's own roll-up (grading.rollup.decide) on hypothetical outcomes, so it can never disagree
-with how the grade was actually decided. Changes are searched in pack order, smallest sets
-first; a rise changes outcomes to the best grade, a fall to the worst, which finds the minimal
-set whenever the policy is monotone (more good outcomes never lower a grade), as packs are.
+with how the grade was actually decided.
+
+A rise aims at the *next* grade up, and changes outcomes only as far as that grade (a failing
+pillar is raised by criteria that come to meet the standard, not to exceed it); only if that
+cannot reach it are better outcomes tried. A fall is the mirror image. Criteria (or pillars)
+that the policy counts alike are interchangeable, so the search decides how many of each kind
+change, not which; when fewer than all of a kind would do, the result says "any k of these n"
+(:class:`~grader.models.result.AnyOf`) instead of naming an arbitrary k of them.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from grader.grading.rollup import Unit, decide
-from grader.models.pack import Level, RulePack
-from grader.models.result import Counterfactual, CriterionFinding, GradeFinding, OutcomeChange, Sensitivity
+from grader.models.pack import NOT_APPLICABLE, Level, OutcomeCount, RollClause, RollNot, RulePack
+from grader.models.result import AnyOf, Counterfactual, CriterionFinding, GradeFinding, OutcomeChange, Sensitivity
 
-#: Largest set of changes searched, and most hypothetical roll-ups tried per grade. Past these,
-#: "what would change the grade" is reported as not found (None) rather than slowing grading.
-MAX_CHANGES = 6
+#: Most hypothetical roll-ups tried per grade. Past this, "what would change the grade" is
+#: reported as not found (None) rather than slowing grading. Interchangeable units are counted,
+#: not enumerated, so real packs need a few dozen at most.
 MAX_TRIALS = 5_000
 
 
@@ -32,21 +37,64 @@ def _count_vectors(sizes: list[int], k: int) -> Iterator[tuple[int, ...]]:
             yield (take, *rest)
 
 
+def _counts(clause: RollClause | None) -> Iterator[OutcomeCount]:
+    if clause is None:
+        return
+    if isinstance(clause, OutcomeCount):
+        yield clause
+    elif isinstance(clause, RollNot):
+        yield from _counts(clause.item)
+    else:
+        for item in clause.items:
+            yield from _counts(item)
+
+
+def _signature(level: Level, state: str) -> tuple[bool, ...]:
+    """How the policy sees an outcome: which of its counts count it. Outcomes with the same
+    signature (``fails`` and ``insufficient-evidence``, in the bundled pack) are alike to it."""
+    clauses = [c for rule in level.rules for c in _counts(rule.when)]
+    clauses += [c for cap in level.caps for c in _counts(cap.when)]
+    seen = []
+    for c in clauses:
+        wanted = c.outcome if c.outcome is not None else c.grade
+        seen.append(wanted is None or state in wanted)
+    return (state == NOT_APPLICABLE, *seen)
+
+
+def _rank(scale: list[str], state: str) -> int:
+    """Position on the scale, best first; an outcome off the scale (insufficient evidence) is
+    below every grade."""
+    return scale.index(state) if state in scale else len(scale)
+
+
 def _search(level: Level, units: Sequence[Unit], scale: list[str], current: str, direction: int) -> Counterfactual | None:
+    """``direction`` -1 rises one grade, +1 falls one grade."""
     here = scale.index(current)
-    if (direction < 0 and here == 0) or (direction > 0 and here == len(scale) - 1):
+    goal = here + direction
+    if not 0 <= goal < len(scale):
         return None
-    target = scale[0] if direction < 0 else scale[-1]
-    # Units alike in (outcome, significance, mitigation) are interchangeable to a roll-up, so the
-    # search chooses how many of each kind to change (in pack order), not which ones: Derbyshire's
-    # intelligence pillar needs 5 tries instead of 637.
-    groups: dict[tuple[str, bool, bool], list[int]] = {}
+    # the goal grade itself first, then further (a rise that needs outcomes beyond the goal)
+    targets = range(goal, -1, -1) if direction < 0 else range(goal, len(scale))
+    for t in targets:
+        found = _search_to(level, units, scale, here, direction, scale[t])
+        if found is not None:
+            return found
+    return None
+
+
+def _search_to(level: Level, units: Sequence[Unit], scale: list[str], here: int, direction: int,
+               target: str) -> Counterfactual | None:
+    """The fewest units changed to ``target`` that move the grade past ``here`` in ``direction``."""
+    groups: dict[tuple[object, ...], list[int]] = {}
     for i, u in enumerate(units):
-        if u.state != target:
-            groups.setdefault((u.state, u.significant, u.mitigated), []).append(i)
+        if u.state == NOT_APPLICABLE:
+            continue
+        better = _rank(scale, u.state) > _rank(scale, target)
+        if (direction < 0 and better) or (direction > 0 and _rank(scale, u.state) < _rank(scale, target)):
+            groups.setdefault((_signature(level, u.state), u.significant, u.mitigated), []).append(i)
     members = list(groups.values())
     trials = 0
-    for k in range(1, min(MAX_CHANGES, sum(map(len, members))) + 1):
+    for k in range(1, sum(map(len, members)) + 1):
         for counts in _count_vectors([len(m) for m in members], k):
             trials += 1
             if trials > MAX_TRIALS:
@@ -56,14 +104,24 @@ def _search(level: Level, units: Sequence[Unit], scale: list[str], current: str,
             grade, _, _ = decide(level, trial, scale, reasons=False)
             moved = scale.index(grade)
             if (direction < 0 and moved < here) or (direction > 0 and moved > here):
-                return Counterfactual(grade=grade, changes=[
-                    OutcomeChange(id=units[i].id, was=units[i].state, becomes=target) for i in chosen])
+                return _result(grade, units, scale, target, chosen, members, counts)
     return None
+
+
+def _result(grade: str, units: Sequence[Unit], scale: list[str], target: str, chosen: list[int],
+            members: list[list[int]], counts: tuple[int, ...]) -> Counterfactual:
+    any_of = []
+    for m, c in zip(members, counts, strict=True):
+        if 0 < c < len(m):
+            was = sorted({units[i].state for i in m}, key=lambda s: (_rank(scale, s), s))
+            any_of.append(AnyOf(k=c, n=len(m), ids=[units[i].id for i in m], was=was, becomes=target))
+    return Counterfactual(grade=grade, any_of=any_of, changes=[
+        OutcomeChange(id=units[i].id, was=units[i].state, becomes=target) for i in chosen])
 
 
 def sensitivity(pack: RulePack, findings: Sequence[CriterionFinding], pillars: Sequence[GradeFinding],
                 overall: GradeFinding) -> list[Sensitivity]:
-    """For each pillar (criterion changes) and overall (pillar changes): rise and fall."""
+    """For each pillar (criterion changes) and overall (pillar changes): one grade up and down."""
     policy = pack.manifest.policy
     scale = pack.scale_ids
     out: list[Sensitivity] = []

@@ -94,6 +94,16 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def one_of(word: str, choices: Iterable[str], what: str) -> str:
+    """``suggest`` plus the valid choices, for a closed list an author should not have to look up:
+    ``; did you mean 'equals'? (operators: equals, not_equals, ...)`` or
+    ``; use one of the operators: equals, not_equals, ...``. Choices keep their given order."""
+    options = list(dict.fromkeys(choices))
+    listed = ", ".join(options)
+    hint = suggest(word, options)
+    return f"{hint} ({what}: {listed})" if hint else f"; use one of the {what}: {listed}"
+
+
 @dataclass
 class ParseContext:
     """What a parser needs to know about the pack to check a condition."""
@@ -152,7 +162,7 @@ def _parse_test(raw: dict[str, Any], path: PathKey, ctx: ParseContext) -> Test |
             for i, v in enumerate(values):
                 if v not in KINDS:
                     where = (*path, key, i) if isinstance(value, list) else (*path, key)
-                    ctx.error(where, "RULE-110", f"unknown kind {v!r}{suggest(str(v), KINDS)}")
+                    ctx.error(where, "RULE-110", f"unknown kind {v!r}{one_of(str(v), KINDS, 'kinds')}")
                     return None
             if isinstance(value, list):
                 return Test(subject="field", name="kind", op="one_of", value=list(value))
@@ -177,7 +187,7 @@ def _parse_test(raw: dict[str, Any], path: PathKey, ctx: ParseContext) -> Test |
     ops = [k for k in raw if k != subject]
     unknown = [k for k in ops if k not in OPERATORS]
     if unknown:
-        ctx.error((*path, unknown[0]), "RULE-105", f"unknown operator {unknown[0]!r}{suggest(unknown[0], OPERATORS)}",
+        ctx.error((*path, unknown[0]), "RULE-105", f"unknown operator {unknown[0]!r}{one_of(unknown[0], OPERATORS, 'operators')}",
                   key=True)
         return None
     if len(ops) != 1:
@@ -200,7 +210,7 @@ def _parse_test(raw: dict[str, Any], path: PathKey, ctx: ParseContext) -> Test |
         ftype = spec.type
     elif subject == "field":
         if name not in FIELDS:
-            ctx.error((*path, subject), "RULE-109", f"unknown field {name!r}{suggest(name, FIELDS.keys())}")
+            ctx.error((*path, subject), "RULE-109", f"unknown field {name!r}{one_of(name, FIELDS.keys(), 'item fields')}")
             return None
         ftype = FIELDS[name]
     else:
@@ -295,7 +305,7 @@ def _enum_check(value: Any, name: str, subject: str, path: PathKey, ctx: ParseCo
         "indicator.unit": ("per-1k-population", "per-10k-population", "percent", "count"),
     }.get(name)
     if choices is not None and value not in choices:
-        ctx.error(path, "RULE-110", f"{value!r} is not a known {name}{suggest(str(value), choices)}")
+        ctx.error(path, "RULE-110", f"{value!r} is not a known {name}{one_of(str(value), choices, name + ' values')}")
     return value
 
 
@@ -379,7 +389,7 @@ class ClauseParser:
             self.names[name] = path
         scope = raw.get("scope", "criterion")
         if scope not in SCOPES:
-            ctx.error((*path, "scope"), "RULE-133", f"unknown scope {scope!r}{suggest(str(scope), SCOPES)}")
+            ctx.error((*path, "scope"), "RULE-133", f"unknown scope {scope!r}{one_of(str(scope), SCOPES, 'scopes')}")
             return None
         key = f"{self.owner}@{_path_text(path)}"
         if "pair" in raw:
@@ -581,7 +591,7 @@ def parse_roll(raw: Any, path: PathKey, ctx: ParseContext, *, level: str, names:
             values = [values]
         for i, v in enumerate(values):
             if v not in choices:
-                ctx.error((*path, "count", what, i), "POL-106", f"unknown {what} {v!r}{suggest(str(v), choices)}")
+                ctx.error((*path, "count", what, i), "POL-106", f"unknown {what} {v!r}{one_of(str(v), choices, what + 's')}")
                 return None
     thresholds = {k: raw[k] for k in ("at_least", "at_most", "at_least_fraction") if k in raw}
     if len(thresholds) != 1:

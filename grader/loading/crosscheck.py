@@ -3,19 +3,27 @@
 Each file is valid on its own by now; this finds what only the pair can show: a pillar or
 criterion the pack does not know (with "did you mean"), a fact the pack never declared, or a
 fact whose value has the wrong type (the engine would otherwise coerce ``"5"`` to ``5`` or
-silently never match).
+silently never match). Items that failed to load are checked too, as far as their fields are
+well formed, so one run reports every mistake.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from grader.errors import Problem
 from grader.loading.conditions import suggest
 from grader.loading.evidence import LoadedEvidence
+from grader.loading.yamlsrc import PathKey
+from grader.models.common import CriterionId, FactValue, Slug, Snake
+from grader.models.evidence import EvidenceItem
 from grader.models.pack import RulePack
 
-_TYPE_NAMES = {"bool": "true or false", "number": "a number", "text": "text", "date": "a date (YYYY-MM-DD)"}
+_TYPE_NAMES = {"bool": "true or false", "number": "a number", "text": "text", "date": "a date written YYYY-MM-DD (e.g. 2008-07-01)"}
 
 
 def _type_ok(value: object, ftype: str) -> bool:
@@ -31,28 +39,88 @@ def _type_ok(value: object, ftype: str) -> bool:
 def check_against_pack(loaded: LoadedEvidence, pack: RulePack) -> list[Problem]:
     """Every mismatch between the evidence set and the pack, located at the item's field."""
     problems: list[Problem] = []
-    pillars = [p.id for p in pack.manifest.pillars]
-    criteria = {c.id: c for c in pack.criteria}
     manifest = loaded.evidence.manifest
     if manifest.framework != pack.manifest.name:
         problems.append(loaded.manifest_problem(
             ("framework",), "EVID-020", f"evidence was collected for framework {manifest.framework!r} but is "
             f"graded with pack {pack.manifest.name!r}", severity="warning"))
-    for item in loaded.evidence.items:
-        if item.pillar not in pillars:
-            problems.append(loaded.problem(item.id, ("pillar",), "EVID-021",
-                                           f"unknown pillar {item.pillar!r}{suggest(item.pillar, pillars)}"))
-        for i, cid in enumerate(item.criteria):
-            if cid not in criteria:
-                problems.append(loaded.problem(item.id, ("criteria", i), "EVID-022",
-                                               f"the pack has no criterion {cid!r}{suggest(cid, criteria.keys())}"))
-        for name, value in item.facts.items():
-            spec = pack.facts.get(name)
-            if spec is None:
-                problems.append(loaded.problem(item.id, ("facts", name), "EVID-023",
-                                               f"fact {name!r} is not in the pack's fact catalogue"
-                                               f"{suggest(name, pack.facts.keys())}", key=True))
-            elif not _type_ok(value, spec.type):
-                problems.append(loaded.problem(item.id, ("facts", name), "EVID-024",
-                                               f"fact {name!r} must be {_TYPE_NAMES[spec.type]}, not {value!r}"))
+    return problems + check_items(loaded.evidence.items, loaded.item_docs, pack)
+
+
+def check_items(items: list[EvidenceItem], docs: dict[str, tuple[Any, PathKey]], pack: RulePack) -> list[Problem]:
+    """Each loaded item's pillar, criteria and facts against the pack (``docs``: where each was written)."""
+    problems: list[Problem] = []
+    for item in items:
+        doc, where = docs[item.id]
+        problems += check_item_fields(item.pillar, list(item.criteria), item.facts, _at(doc, where), pack)
     return problems
+
+
+def check_rejected(rejected: list[tuple[Any, Any, PathKey]], pack: RulePack) -> list[Problem]:
+    """The same checks on items that failed to load, for the fields that are well formed.
+
+    An item with a badly written date may also name a criterion the pack does not know; the
+    inspector should learn both in one run. Fields that are themselves malformed were already
+    reported by the loader and are skipped here, so nothing is reported twice.
+    """
+    problems: list[Problem] = []
+    for data, doc, where in rejected:
+        if not isinstance(data, dict):
+            continue
+        pillar = data.get("pillar")
+        pillar = pillar if _fits(_SLUG, pillar) else None
+        raw_criteria = data.get("criteria")
+        criteria = ([c if _fits(_CRITERION, c) else None for c in raw_criteria]
+                    if isinstance(raw_criteria, list) else [])
+        raw_facts = data.get("facts")
+        facts = ({k: v for k, v in raw_facts.items() if _fits(_SNAKE, k) and _fits(_FACT, v)}
+                 if isinstance(raw_facts, dict) else {})
+        problems += check_item_fields(pillar, criteria, facts, _at(doc, where), pack)
+    return problems
+
+
+def check_item_fields(pillar: str | None, criteria: list[str | None], facts: dict[str, Any],
+                      at: At, pack: RulePack) -> list[Problem]:
+    """An item's pillar, criteria and facts against the pack (``None`` entries are skipped)."""
+    problems: list[Problem] = []
+    pillars = [p.id for p in pack.manifest.pillars]
+    known = {c.id for c in pack.criteria}
+    if pillar is not None and pillar not in pillars:
+        problems.append(at(("pillar",), "EVID-021", f"unknown pillar {pillar!r}{suggest(pillar, pillars)}"))
+    for i, cid in enumerate(criteria):
+        if cid is not None and cid not in known:
+            problems.append(at(("criteria", i), "EVID-022",
+                               f"the pack has no criterion {cid!r}{suggest(cid, sorted(known))}"))
+    for name, value in facts.items():
+        spec = pack.facts.get(name)
+        if spec is None:
+            problems.append(at(("facts", name), "EVID-023", f"fact {name!r} is not in the pack's fact catalogue"
+                                                            f"{suggest(name, pack.facts.keys())}", True))
+        elif not _type_ok(value, spec.type):
+            problems.append(at(("facts", name), "EVID-024",
+                               f"fact {name!r} must be {_TYPE_NAMES[spec.type]}, not {value!r}"))
+    return problems
+
+
+#: Builds a problem at a field of one item: (field path, code, message, at the key?) -> Problem.
+At = Callable[[PathKey, str, str, bool], Problem]
+
+
+def _at(doc: Any, where: PathKey) -> At:
+    def at(sub: PathKey, code: str, message: str, key: bool = False) -> Problem:
+        return doc.problem((*where, *sub), code, message, key=key)
+    return at
+
+
+_SLUG: TypeAdapter[Any] = TypeAdapter(Slug)
+_CRITERION: TypeAdapter[Any] = TypeAdapter(CriterionId)
+_SNAKE: TypeAdapter[Any] = TypeAdapter(Snake)
+_FACT: TypeAdapter[Any] = TypeAdapter(FactValue, config={"strict": True})
+
+
+def _fits(adapter: TypeAdapter[Any], value: object) -> bool:
+    try:
+        adapter.validate_python(value, strict=True)
+    except ValidationError:
+        return False
+    return True

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.errors import InputError, Problem, Severity, raise_if_errors
+from grader.errors import InputError, Problem, Severity
 from grader.gcpause import gc_paused
 from grader.loading.conditions import suggest
 from grader.loading.files import InputFile, display_path, input_file
@@ -95,6 +95,19 @@ def load_evidence(root: Path) -> LoadedEvidence:
                                       f"folder, .yaml, .csv or .xlsx{'; ' + hint if hint else ''}")])
 
 
+class BrokenEvidence(InputError):
+    """The set has errors, so nothing may be graded; but ``evidence check`` may still check what
+    did load (``items``, with ``docs`` saying where each was written) and the well-formed fields
+    of the items that did not (``rejected``: raw data, locator, path), and so report every
+    mistake in one run."""
+
+    def __init__(self, problems: list[Problem], collected: _Items) -> None:
+        super().__init__(problems)
+        self.items = collected.items
+        self.docs = collected.docs
+        self.rejected = collected.rejected
+
+
 class _Items:
     """Collects validated items, refusing duplicate ids wherever they were written."""
 
@@ -102,6 +115,7 @@ class _Items:
         self.problems = problems
         self.items: list[EvidenceItem] = []
         self.docs: dict[str, tuple[Any, PathKey]] = {}
+        self.rejected: list[tuple[Any, Any, PathKey]] = []
 
     def add(self, item: EvidenceItem, doc: Any, where: PathKey) -> None:
         if item.id in self.docs:
@@ -131,7 +145,9 @@ def _finish(manifest: EvidenceSetManifest | None, collected: _Items, problems: l
                                             f"unknown document {item.source.document!r}"
                                             f"{suggest(item.source.document, manifest.documents.keys())}; "
                                             f"list it under 'documents' in the set's manifest"))
-    raise_if_errors(_unique(problems))
+    problems = _unique(problems)
+    if any(p.severity == "error" for p in problems):
+        raise BrokenEvidence(problems, collected)
     assert manifest is not None
     files = sorted(mark_files(files, collected.items, collected.docs, root), key=lambda f: f.path)
     return LoadedEvidence(evidence=EvidenceSet(manifest=manifest, items=collected.items), root=root, files=files,
@@ -187,7 +203,7 @@ def _load_folder(root: Path) -> LoadedEvidence:
         doc = read(path)
         if doc is None:
             continue
-        for item, where in _items_of(doc, problems):
+        for item, where in _items_of(doc, problems, collected.rejected):
             collected.add(item, doc, where)
     return _finish(manifest, collected, problems, root, files, mdoc)
 
@@ -205,6 +221,8 @@ def _csv_items(path: Path, root: Path, files: list[InputFile], collected: _Items
         item = validate_located(EvidenceItem, data, locator, problems, "EVID-014", root_field="kind")
         if item is not None:
             collected.add(item, locator, ())
+        else:
+            collected.rejected.append((data, locator, ()))
 
 
 # --- one file ---------------------------------------------------------------------------------------
@@ -226,7 +244,7 @@ def _load_yaml_file(path: Path) -> LoadedEvidence:
                                                       "item file of a set folder; grade the folder instead")])
     manifest = validate_model(EvidenceSetManifest, manifest_raw, doc, (), problems, "EVID-002")
     collected = _Items(problems)
-    for item, where in _items_of(doc, problems, check_keys=False):
+    for item, where in _items_of(doc, problems, collected.rejected, check_keys=False):
         collected.add(item, doc, where)
     return _finish(manifest, collected, problems, path, [input_file(path, path, doc.sha256)], doc)
 
@@ -268,6 +286,8 @@ def _load_workbook(path: Path) -> LoadedEvidence:
         item = validate_located(EvidenceItem, data, locator, problems, "EVID-014", root_field="kind")
         if item is not None:
             collected.add(item, locator, ())
+        else:
+            collected.rejected.append((data, locator, ()))
     unreadable = {p.file for p in problems if p.code in ("XLSX-003", "XLSX-004")}
     problems = [p for p in problems  # a cell we could not read is reported as such, not also as blank
                 if not (p.file in unreadable and p.message.startswith("missing required field"))]
@@ -277,8 +297,9 @@ def _load_workbook(path: Path) -> LoadedEvidence:
 # --- YAML item lists --------------------------------------------------------------------------------
 
 
-def _items_of(doc: YamlDocument, problems: list[Problem], *,
+def _items_of(doc: YamlDocument, problems: list[Problem], rejected: list[tuple[Any, Any, PathKey]], *,
               check_keys: bool = True) -> list[tuple[EvidenceItem, tuple[str | int, ...]]]:
+    """The valid items of one YAML document; the others go to ``rejected`` (data, doc, path)."""
     raw = doc.data
     if not isinstance(raw, dict) or "items" not in raw:
         problems.append(doc.problem((), "EVID-010", "an item file is a mapping with an 'items:' list (and optional 'defaults:')"))
@@ -305,6 +326,8 @@ def _items_of(doc: YamlDocument, problems: list[Problem], *,
         item = validate_model(EvidenceItem, merged, doc, ("items", i), problems, "EVID-014")
         if item is not None:
             out.append((item, ("items", i)))
+        else:
+            rejected.append((merged, doc, ("items", i)))
     return out
 
 

@@ -23,6 +23,7 @@ from grader.loading.conditions import (
     ParseContext,
     check_because,
     clause_names,
+    one_of,
     parse_roll,
     suggest,
 )
@@ -74,11 +75,29 @@ class LoadedPack:
     docs: dict[str, YamlDocument] = field(default_factory=dict)
 
 
+#: Where an installed grader keeps its bundled packs (a wheel's package data).
+_INSTALLED = Path(__file__).resolve().parent.parent / "_bundled"
+
+
+def pack_path(path: Path, root: Path) -> str:
+    """``path`` (in the pack at ``root``) as messages name it.
+
+    Relative to the working folder when it is below it; a pack bundled inside an installed
+    grader is named from its own folder (``acpo-major-crime-2008/criteria/INT-01.yaml``), never
+    by a site-packages path an inspector cannot (and must not) edit.
+    """
+    shown = display_path(path)
+    resolved = Path(root).resolve()
+    if Path(shown).is_absolute() and _INSTALLED in resolved.parents:
+        return Path(resolved.name, Path(path).resolve().relative_to(resolved)).as_posix()
+    return shown
+
+
 @gc_paused()
 def load_pack(root: Path) -> LoadedPack:
     """Load and check the pack in folder ``root``; raise :class:`InputError` listing every problem."""
     root = Path(root)
-    shown = display_path(root)
+    shown = pack_path(root, root)
     if not root.is_dir():
         raise InputError([Problem(file=shown, code="PACK-001", message="rule pack folder not found")])
     manifest_path = root / "pack.yaml"
@@ -91,7 +110,7 @@ def load_pack(root: Path) -> LoadedPack:
 
     def read(path: Path) -> YamlDocument | None:
         try:
-            doc = load_yaml(path, display_path(path))
+            doc = load_yaml(path, pack_path(path, root))
         except InputError as exc:
             problems.extend(exc.problems)
             return None
@@ -279,15 +298,15 @@ def _check_manifest(m: PackManifest, doc: YamlDocument) -> list[Problem]:
     pol = m.policy
     for i, o in enumerate(pol.adverse):
         if o not in outcomes:
-            out.append(doc.problem(("policy", "adverse", i), "PACK-006", f"unknown outcome {o!r}{suggest(o, outcomes)}"))
+            out.append(doc.problem(("policy", "adverse", i), "PACK-006", f"unknown outcome {o!r}{one_of(o, outcomes, 'outcomes')}"))
     if pol.mitigated_as not in grades:
-        out.append(doc.problem(("policy", "mitigated_as"), "PACK-006", f"{pol.mitigated_as!r} is not a grade of the scale"))
+        out.append(doc.problem(("policy", "mitigated_as"), "PACK-006", f"{pol.mitigated_as!r} is not a grade of the scale{one_of(pol.mitigated_as, grades, 'grades')}"))
     for level_name in ("pillar", "overall"):
         level = getattr(pol, level_name)
         for i, rule in enumerate(level.rules):
             if rule.grade not in grades:
                 out.append(doc.problem(("policy", level_name, "rules", i, "grade"), "PACK-006",
-                                       f"{rule.grade!r} is not a grade of the scale{suggest(rule.grade, grades)}"))
+                                       f"{rule.grade!r} is not a grade of the scale{one_of(rule.grade, grades, 'grades')}"))
         if level.rules[-1].when is not None:
             out.append(doc.problem(("policy", level_name, "rules", len(level.rules) - 1), "PACK-007",
                                    "the last roll-up rule must have no 'when', so that every case gets a grade"))
@@ -310,6 +329,24 @@ def _check_manifest(m: PackManifest, doc: YamlDocument) -> list[Problem]:
         for i, rid in enumerate(ids):
             if rid in ids[:i]:
                 out.append(doc.problem((section, i, "id"), "PACK-009", f"id {rid!r} is used twice in {section}"))
+    return out
+
+
+def _plain_outcomes(found: list[Problem], raw: dict[str, Any], outcomes: list[str]) -> list[Problem]:
+    """An outcome written ``Meets`` fails the id pattern; say it in the words of outcomes instead
+    (they are lower-case ids, and which they are), not in the words of a pattern."""
+    otherwise = raw.get("otherwise")
+    written: dict[str, Any] = {"otherwise.outcome": otherwise.get("outcome") if isinstance(otherwise, dict) else None}
+    for i, rule in enumerate(raw.get("rules") or []):
+        if isinstance(rule, dict):
+            written[f"rules[{i}].outcome"] = rule.get("outcome")
+    out = []
+    for p in found:
+        value = written.get(p.field or "")
+        if isinstance(value, str) and value not in outcomes:
+            p = p.model_copy(update={"message": f"outcome {value!r} is not an outcome: outcomes are lower-case ids"
+                                                f"{one_of(value, outcomes, 'outcomes')}"})
+        out.append(p)
     return out
 
 
@@ -344,7 +381,9 @@ def _load_criterion(
     for section in ("rules", "mitigations", "concerns", "uplifts"):
         _parse_whens(raw, section, ctx, owner=f"{stem}/{section}")
     problems.extend(ctx.problems)
-    crit = validate_model(Criterion, raw, doc, (), problems, "CRIT-003")
+    found: list[Problem] = []
+    crit = validate_model(Criterion, raw, doc, (), found, "CRIT-003")
+    problems.extend(_plain_outcomes(found, raw, pack_ctx.outcomes))
     if crit is None:
         return None
     ok = True
@@ -358,19 +397,21 @@ def _load_criterion(
     for i, rule in enumerate(crit.rules):
         if rule.outcome not in outcomes:
             problems.append(doc.problem(("rules", i, "outcome"), "CRIT-006",
-                                        f"unknown outcome {rule.outcome!r}{suggest(rule.outcome, outcomes)}"))
+                                        f"unknown outcome {rule.outcome!r}{one_of(rule.outcome, outcomes, 'outcomes')}"))
             ok = False
     if crit.otherwise.outcome not in outcomes:
-        problems.append(doc.problem(("otherwise", "outcome"), "CRIT-006", f"unknown outcome {crit.otherwise.outcome!r}"))
+        problems.append(doc.problem(("otherwise", "outcome"), "CRIT-006", f"unknown outcome {crit.otherwise.outcome!r}"
+                                    f"{one_of(crit.otherwise.outcome, outcomes, 'outcomes')}"))
         ok = False
     for i, mit in enumerate(crit.mitigations):
         if mit.treat_as is not None and mit.treat_as not in pack_ctx.grades:
-            problems.append(doc.problem(("mitigations", i, "treat_as"), "CRIT-006", f"{mit.treat_as!r} is not a grade"))
+            problems.append(doc.problem(("mitigations", i, "treat_as"), "CRIT-006", f"{mit.treat_as!r} is not a grade{one_of(mit.treat_as, pack_ctx.grades, 'grades')}"))
             ok = False
     for i, up in enumerate(crit.uplifts):
         for attr in ("from_", "to"):
             if getattr(up, attr) not in pack_ctx.grades:
-                problems.append(doc.problem(("uplifts", i, attr.rstrip("_")), "CRIT-006", f"{getattr(up, attr)!r} is not a grade"))
+                problems.append(doc.problem(("uplifts", i, attr.rstrip("_")), "CRIT-006", f"{getattr(up, attr)!r} is not a grade"
+                                            f"{one_of(getattr(up, attr), pack_ctx.grades, 'grades')}"))
                 ok = False
     for section in ("rules", "mitigations", "concerns", "uplifts"):
         ids = [r.id for r in getattr(crit, section)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -9,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from grader.errors import Problem
 from grader.loading.conditions import suggest
 from grader.loading.yamlsrc import PathKey, YamlDocument, dotted
+from grader.models.common import CRITERION_ID, EVIDENCE_ID, RULE_ID, SLUG, SNAKE
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,12 +80,50 @@ def _message(err: dict[str, Any], rest: tuple[Any, ...], data: Any, walked: Path
         return f"unknown field {rest[0]!r}{suggest(str(rest[0]), known)}" if known else f"unknown field {rest[0]!r}"
     msg = str(err["msg"])
     value = err.get("input")
+    if etype == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") in _PATTERNS:
+        return _pattern_message(str(err["ctx"]["pattern"]), value)
     if etype.endswith("_type") or etype in ("literal_error", "string_pattern_mismatch", "enum"):
         shown = repr(value)
         if len(shown) > 60:
             shown = shown[:57] + "..."
-        return f"{msg} (found {shown})"
+        return f"{msg} (found {shown}){_how_to_write(etype)}"
+    if etype.startswith("date_"):
+        return f"{msg}{_how_to_write(etype)}"
     return msg
+
+
+#: The id patterns of grader's models in words, with how to mend a value that nearly fits.
+_PATTERNS: dict[str, tuple[str, Callable[[str], str]]] = {
+    SLUG: ("a lower-case id: lower-case letters and digits, words joined by single '-' (e.g. 'meets', "
+           "'major-crime')", lambda v: "-".join(w for w in re.split(r"[\s_-]+", v.strip().lower()) if w)),
+    SNAKE: ("a snake_case name: lower-case letters, digits and '_', starting with a letter "
+            "(e.g. 'gold_groups_convened')", lambda v: re.sub(r"[\s-]+", "_", v.strip().lower())),
+    CRITERION_ID: ("a criterion id: capitals and digits joined by '-' (e.g. 'INT-01')",
+                   lambda v: re.sub(r"[\s_]+", "-", v.strip().upper())),
+    RULE_ID: ("a rule id: lower-case letters, digits and '-' (e.g. 'dedicated-capacity')",
+              lambda v: re.sub(r"[\s_]+", "-", v.strip().lower())),
+    EVIDENCE_ID: ("an evidence id: letters, digits, '-', '_' and '.', starting with a letter or digit "
+                  "(e.g. 'INT-01-S1')", lambda v: re.sub(r"\s+", "-", v.strip())),
+}
+
+
+def _pattern_message(pattern: str, value: Any) -> str:
+    """``must be a lower-case id ...; did you mean 'meets'?`` instead of a regular expression."""
+    words, mend = _PATTERNS[pattern]
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    text = f"must be {words} (found {shown})"
+    if isinstance(value, str):
+        fixed = mend(value)
+        if fixed != value and re.match(pattern, fixed):
+            text += f"; did you mean {fixed!r}?"
+    return text
+
+
+def _how_to_write(etype: str) -> str:
+    """How to write a value of this type, for types whose spelling a reader cannot guess."""
+    if etype.startswith("date_"):
+        return ": write dates as YYYY-MM-DD, e.g. 2008-07-01"
+    return ""
 
 
 def _known_fields(model: type[BaseModel], walked: PathKey) -> list[str]:

@@ -219,18 +219,9 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDocument:
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        line, column, message = explain_yaml_error(exc, text)
         raise InputError(
-            [
-                Problem(
-                    file=display,
-                    line=mark.line + 1 if mark else None,
-                    column=mark.column + 1 if mark else None,
-                    code="YAML-001",
-                    message=f"invalid YAML: {message}",
-                )
-            ]
+            [Problem(file=display, line=line, column=column, code="YAML-001", message=f"invalid YAML: {message}")]
         ) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(file=display, code="YAML-001", message=f"invalid YAML: {exc}")]) from None
@@ -261,6 +252,100 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDocument:
     if converter.problems:
         raise InputError(converter.problems)
     return doc
+
+
+def explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, int | None, str]:
+    """Where a YAML syntax error is and what to do, as 1-based line and column and a message.
+
+    PyYAML says "mapping values are not allowed here" or "expected <block end>" for what is
+    nearly always a line at the wrong indentation, and points at a colon. An author needs the
+    line whose indentation is wrong, and the columns that would be right.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    raw = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
+    lines = text.splitlines()
+    problem = str(exc.problem or "")
+    if line is not None and problem.startswith("mapping values are not allowed") and line <= len(lines):
+        return _over_indented(lines, line - 1) or (line, column, raw)
+    block = ("expected <block end>", "did not find expected key", "did not find expected '-' indicator")
+    if line is not None and problem.startswith(block) and str(exc.context or "").startswith("while parsing a block") \
+            and line <= len(lines):
+        here = lines[line - 1]
+        start = exc.context_mark.column + 1 if exc.context_mark else None
+        where = f" (the block that begins on line {exc.context_mark.line + 1} starts at column {start})" \
+            if exc.context_mark else ""
+        return line, _indent(here) + 1, (f"wrong indentation: {_head(here, dash=True)!r} starts at column {_indent(here) + 1}, "
+                                         f"which lines up with nothing above it{where}; start it at the same column "
+                                         "as the keys (or '- ' items) it belongs with")
+    if "could not find expected ':'" in problem and exc.context_mark is not None:
+        at = exc.context_mark.line + 1
+        here = lines[at - 1] if at <= len(lines) else ""
+        return at, exc.context_mark.column + 1, (f"{_head(here)!r} has no ':' after its key: write 'key: value'; if "
+                                                 "it continues the text above, indent it under that text")
+    if line is not None and line <= len(lines) and "\t" in lines[line - 1][:_indent(lines[line - 1]) + 1]:
+        raw += "; indent with spaces, not tabs"
+    return line, column, raw
+
+
+def _over_indented(lines: list[str], i: int) -> tuple[int, int, str] | None:
+    """Line ``i`` (0-based) holds a key PyYAML could not place: it, or the line above it, is at the
+    wrong indentation. Blame the line above when it sits level with a key that ends with ':' (its
+    value was meant to be indented under that key); else blame this line."""
+    above = _content_before(lines, i)
+    if above is None:
+        return None
+    here_col, above_col = _key_column(lines[i]), _key_column(lines[above])
+    parent = _content_before(lines, above)
+    if parent is not None and _opens_block(lines[parent]) and _key_column(lines[parent]) == above_col:
+        p_key = _head(lines[parent])
+        return above + 1, above_col + 1, (
+            f"wrong indentation: {_head(lines[above])!r} is level with {p_key!r} on line {parent + 1}, which "
+            f"ends with ':' and so needs what belongs to it indented under it: indent line {above + 1} (and the "
+            f"lines that go with it) to column {above_col + 3}")
+    return i + 1, here_col + 1, (
+        f"wrong indentation: {_head(lines[i])!r} starts at column {here_col + 1}, further right than "
+        f"{_head(lines[above])!r} on line {above + 1} (column {above_col + 1}), which does not end with ':'; "
+        f"start it at column {above_col + 1} if it is a key of the same mapping")
+
+
+def _content_before(lines: list[str], i: int) -> int | None:
+    for j in range(i - 1, -1, -1):
+        stripped = lines[j].strip()
+        if stripped and not stripped.startswith("#"):
+            return j
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _key_column(line: str) -> int:
+    """Column (0-based) where a line's key starts: after ``- `` for a list entry."""
+    col = _indent(line)
+    rest = line[col:]
+    while rest.startswith("- "):
+        col += 2 + _indent(rest[2:])
+        rest = line[col:]
+    return col
+
+
+def _opens_block(line: str) -> bool:
+    """A ``key:`` with nothing after it (but a comment): what follows, indented, is its value."""
+    body = line.split(" #", 1)[0].rstrip()
+    return body.endswith(":") and not body.lstrip().startswith("#")
+
+
+def _head(line: str, *, dash: bool = False) -> str:
+    """The start of a line, to quote it: its key with the colon (after ``- `` only if ``dash``),
+    or its first words."""
+    body = line.strip()
+    while body.startswith("- ") and not dash:
+        body = body[2:].lstrip()
+    head = body.split(":", 1)[0] + ":" if ":" in body else body
+    return head if len(head) <= 40 else head[:37] + "..."
 
 
 class _Converter:

@@ -247,11 +247,34 @@ class OutcomeChange(Out):
     becomes: str
 
 
+class AnyOf(Out):
+    """Any ``k`` of the ``n`` criteria (or pillars) ``ids`` would do: they count alike for the
+    roll-up, so which of them change does not matter, only how many."""
+
+    k: int
+    n: int
+    ids: list[str]
+    was: list[str] = Field(description="the outcomes (or grades) they have now, each once, in scale order")
+    becomes: str
+
+
 class Counterfactual(Out):
-    """The smallest set of changes found that would move a grade to ``grade``."""
+    """The smallest set of changes found that would move a grade one step, to ``grade``.
+
+    ``changes`` is one such set, in full. Where some of them could be any of a larger group,
+    ``any_of`` says so (``any 5 of the 10 ...``); the changes whose ids are in no ``any_of``
+    entry are the specific ones that matter.
+    """
 
     grade: str
     changes: list[OutcomeChange]
+    any_of: list[AnyOf] = Field(default_factory=list)
+
+    @property
+    def specific(self) -> list[OutcomeChange]:
+        """The changes that must be these: those not covered by an ``any_of`` choice."""
+        chosen = {i for a in self.any_of for i in a.ids}
+        return [c for c in self.changes if c.id not in chosen]
 
 
 class Sensitivity(Out):

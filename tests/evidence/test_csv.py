@@ -55,13 +55,15 @@ def test_the_fixture_loads(csv_set: Path) -> None:
     (2, "kind", "good-practice", "items.csv:2: EVID-014 Input should be 'strength', "),
     (4, "marking", "PROTECT", "items.csv:4: EVID-014 Input should be 'OFFICIAL', 'OFFICIAL-SENSITIVE' or 'SECRET' "
                               "(found 'PROTECT') [marking (column H)]"),
-    (2, "collected", "01/07/2008", "items.csv:2: EVID-014 Input should be a valid date (found '01/07/2008') "
-                                   "[collected (column I)]"),
+    (2, "collected", "01/07/2008", "items.csv:2: EVID-014 Input should be a valid date (found '01/07/2008'): "
+                                   "write dates as YYYY-MM-DD, e.g. 2008-07-01 [collected (column I)]"),
     (5, "item", "two", "items.csv:5: EVID-014 Input should be a valid integer (found 'two') [item (column M)]"),
     (3, "statement", "", "items.csv:3: EVID-014 missing required field 'statement' [statement (column F)]"),
     (3, "id", "INT-01-S1", "items.csv:3: EVID-004 duplicate evidence id 'INT-01-S1' (first at items.csv:2) "
                            "[id (column A)]"),
-    (2, "pillar", "Intelligence", "items.csv:2: EVID-014 String should match pattern"),
+    (2, "pillar", "Intelligence", "items.csv:2: EVID-014 must be a lower-case id: lower-case letters and digits, "
+                                 "words joined by single '-' (e.g. 'meets', 'major-crime') (found 'Intelligence'); "
+                                 "did you mean 'intelligence'? [pillar (column B)]"),
     (6, "value 2", "lots", "items.csv:6: EVID-014 "),
     (7, "unit", "per-100k", "items.csv:7: EVID-014 Input should be 'per-1k-population', "),
 ])

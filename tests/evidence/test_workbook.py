@@ -142,8 +142,8 @@ def test_small_workbook_loads(small: Path) -> None:
     ("C2", "strenght", "capture.xlsx:Intelligence!C2: EVID-014 Input should be 'strength', "),
     ("H4", "RESTRICTED", "capture.xlsx:Intelligence!H4: EVID-014 Input should be 'OFFICIAL', 'OFFICIAL-SENSITIVE' "
                          "or 'SECRET' (found 'RESTRICTED') [marking]"),
-    ("I2", "July 2008", "capture.xlsx:Intelligence!I2: EVID-014 Input should be a valid date (found 'July 2008') "
-                        "[collected]"),
+    ("I2", "July 2008", "capture.xlsx:Intelligence!I2: EVID-014 Input should be a valid date (found 'July 2008'): "
+                        "write dates as YYYY-MM-DD, e.g. 2008-07-01 [collected]"),
     ("M3", "first", "capture.xlsx:Intelligence!M3: EVID-014 Input should be a valid integer (found 'first') [item]"),
     ("F2", None, "capture.xlsx:Intelligence!F2: EVID-014 missing required field 'statement' [statement]"),
     ("A3", "INT-01-S1", "capture.xlsx:Intelligence!A3: EVID-004 duplicate evidence id 'INT-01-S1' (first at "
@@ -215,7 +215,8 @@ def test_manifest_mistakes_point_at_the_set_sheet(small: Path) -> None:
     wb["Set"].cell(row=50, column=1, value="forse")
     wb.save(small)
     lines = _problems(small)
-    assert any(line.startswith(f"capture.xlsx:Set!B{rows['id']}: EVID-002 String should match pattern") for line in lines)
+    assert any(line.startswith(f"capture.xlsx:Set!B{rows['id']}: EVID-002 must be a lower-case id: ")
+               and "(found 'Derbyshire 2008'); did you mean 'derbyshire-2008'?" in line for line in lines), lines
     assert any(line.startswith("capture.xlsx:Set!1:1: EVID-002 missing required field 'inspected'") for line in lines)
     assert any(line.startswith("capture.xlsx:Set!A50: XLSX-011 unknown field 'forse'; did you mean 'force'?")
                for line in lines)

@@ -172,8 +172,8 @@ OUTCOMES = "exceeds, meets, fails, insufficient-evidence, not-applicable"
     ("outcome: fails", "outcome: bad",
      f"CRIT-006 unknown outcome 'bad'; use one of the outcomes: {OUTCOMES}"),
     ("outcome: meets", "outcome: Meets",
-     "pack/criteria/ENF-01.yaml:27:14: CRIT-003 outcome 'Meets' is not an outcome: outcomes are lower-case ids; "
-     f"did you mean 'meets'? (outcomes: {OUTCOMES}) [rules[1].outcome]"),
+     "CRIT-003 outcome 'Meets' is not an outcome: outcomes are lower-case ids; "
+     f"did you mean 'meets'? (outcomes: {OUTCOMES}) [rules["),
     ("- {kind: strength}", "- {kind: strenght}",
      "RULE-110 unknown kind 'strenght'; did you mean 'strength'? (kinds: strength, work-in-progress, "),
 ], ids=["operator", "operator-typo", "outcome-typo", "outcome", "outcome-case", "kind"])

@@ -197,22 +197,34 @@ def _tally(states: Sequence[str]) -> str:
 
 
 def _change_view(result: GradingResult, cf: Counterfactual | None, titles: dict[str, str],
-                 show_id: bool) -> dict[str, Any] | None:
+                 show_id: bool, group: str) -> dict[str, Any] | None:
+    """A rise or fall in words: "any 5 of the 10 Intelligence criteria now at meets reaching
+    exceeds" where any k of n would do, and the criteria (or pillars) by name only where they are
+    the ones that matter. ``group`` names what the ids are ("Intelligence criteria", "pillars")."""
     if cf is None:
         return None
+
+    def name(i: str) -> str:
+        return f"{i} {titles.get(i, i)}" if show_id else titles.get(i, i)
+
+    lines = []
+    for a in cf.any_of:
+        now = " or ".join(_label(result, w) for w in a.was)
+        how_many = f"all {a.n}" if a.k == a.n else "any one" if a.k == 1 else f"any {a.k}"
+        lines.append(f"{how_many} of the {a.n} {group} now at {now} reaching {_label(result, a.becomes)}")
+    lines += [f"{name(c.id)}: from {_label(result, c.was)} to {_label(result, c.becomes)}" for c in cf.specific]
     return {
         "grade": cf.grade,
         "label": _label(result, cf.grade),
-        "changes": [{"id": c.id, "name": f"{c.id} {titles.get(c.id, c.id)}" if show_id else titles.get(c.id, c.id),
-                     "was": c.was, "becomes": c.becomes,
-                     "was_label": _label(result, c.was), "becomes_label": _label(result, c.becomes)}
-                    for c in cf.changes],
+        "count": len(cf.changes),
+        "lines": lines,
     }
 
 
 def _why(result: GradingResult, finding: GradeFinding, policy: Sequence[PolicyLine], caps: Sequence[str],
          units: str, tally: str, titles: dict[str, str]) -> dict[str, Any]:
     """'Why this grade' and 'what would change it' for a pillar or the overall grade."""
+    group = f"{finding.title} criteria" if units == "criteria" else "pillars"
     scale = [g.id for g in result.framework.scale]
     sens = {s.id: s for s in result.sensitivity}.get(finding.id)
     here = scale.index(finding.grade) if finding.grade in scale else None
@@ -230,8 +242,8 @@ def _why(result: GradingResult, finding: GradeFinding, policy: Sequence[PolicyLi
                                               "rule": _policy_line(policy, above)},
         "below": None if below is None else {"grade": below, "label": _label(result, below),
                                               "rule": _policy_line(policy, below)},
-        "rise": _change_view(result, sens.rise if sens else None, titles, units == "criteria"),
-        "fall": _change_view(result, sens.fall if sens else None, titles, units == "criteria"),
+        "rise": _change_view(result, sens.rise if sens else None, titles, units == "criteria", group),
+        "fall": _change_view(result, sens.fall if sens else None, titles, units == "criteria", group),
     }
 
 

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from grader.models.judgement import AppliedJudgement
 from grader.models.result import GradingResult
 
 #: Colour per position on the scale (best first); the words are always shown too.
@@ -30,6 +31,11 @@ def _ids(ids: list[str], limit: int = 6) -> str:
     return ", ".join(ids[:limit]) + f" (+{len(ids) - limit})"
 
 
+def _judgement_line(j: AppliedJudgement) -> str:
+    """``* Judged fails by A. Inspector (Lead inspector), 2008-07-20: reason``: the mark and whose it is."""
+    return f"* Judged {j.outcome} by {j.by} ({j.role}), {j.date}: {j.reason}"
+
+
 def render_table(result: GradingResult, console: Console) -> None:
     """Print the result; every grade is shown as a word, colour is only a second cue."""
     meta = result.meta
@@ -39,7 +45,9 @@ def render_table(result: GradingResult, console: Console) -> None:
         f"Framework: {meta.pack.title} ({meta.pack.name} {meta.pack.version})\n",
         "Overall: ", (o.label, _style(result, o.grade)),
     )
-    if o.assessed_grade != o.grade:
+    if o.judgement is not None:
+        head.append(f"  (judged; the policy gave {o.rule_outcome})")
+    elif o.assessed_grade != o.grade:
         head.append(f"  (as assessed, before mitigation: {o.assessed_grade})")
     head.append(f"\n{o.rationale}")
     console.print(Panel(head, title="grader", expand=False))
@@ -50,8 +58,11 @@ def render_table(result: GradingResult, console: Console) -> None:
     pillars.add_column("As assessed")
     pillars.add_column("Why")
     for p in result.pillars:
-        pillars.add_row(p.title, Text(p.label, _style(result, p.grade)),
-                        Text(p.assessed_grade, _style(result, p.assessed_grade)), p.rationale)
+        grade = Text(p.label, _style(result, p.grade))
+        if p.judgement is not None:
+            grade.append(f"\n* judged\n(policy: {p.rule_outcome})", style="bold")
+        pillars.add_row(p.title, grade, Text(p.assessed_grade, _style(result, p.assessed_grade)),
+                        p.rationale if p.judgement is None else f"{p.rationale}\n{_judgement_line(p.judgement)}")
     console.print(pillars)
 
     crit = Table(title="Criteria", show_lines=True)
@@ -61,9 +72,13 @@ def render_table(result: GradingResult, console: Console) -> None:
     crit.add_column("Evidence")
     for f in result.criteria:
         outcome = Text(f.outcome, _style(result, f.outcome))
-        if f.assessed_outcome != f.outcome:
+        if f.judgement is not None:
+            outcome.append(f"\n* judged\n(rules: {f.rule_outcome})", style="bold")
+        elif f.assessed_outcome != f.outcome:
             outcome.append(f"\n(assessed {f.assessed_outcome})", style="dim")
         reason_parts = [Text(f.rationale)]
+        if f.judgement is not None:
+            reason_parts.insert(0, Text(_judgement_line(f.judgement), style="bold"))
         if f.mitigation:
             reason_parts.append(Text(f"Mitigated ({f.mitigation.basis}): {f.mitigation.rationale}", style="italic"))
         if f.uplift:
@@ -78,8 +93,13 @@ def render_table(result: GradingResult, console: Console) -> None:
     if result.context:
         for c in result.context:
             console.print(f"[bold]Context[/bold] ({c.note}): {c.rationale}")
+    if o.judgement is not None:
+        console.print(_judgement_line(o.judgement), markup=False)
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False)
+    if result.signoff is not None:
+        console.print(f"Sign-off: {result.signoff.message}", markup=False,
+                      style="green" if result.signoff.status == "signed" else "yellow")
     tail = f"{meta.evidence_set.verified} verified items of {meta.evidence_set.items}"
     if result.unverified:
         tail += f"; {len(result.unverified)} unverified, not relied on: {_ids(result.unverified)}"

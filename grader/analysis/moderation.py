@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.analysis.judgements import ForceJudgement, judgements_across
 from grader.errors import InputError, Problem
 from grader.models.evidence import EvidenceItem
 from grader.models.result import CriterionFinding, GradingResult
@@ -107,6 +108,8 @@ class ModerationReport(_Out):
                                                description="per criterion, the facts its patterns read")
     disparities: list[Disparity] = Field(default_factory=list)
     thin: list[ThinEvidence] = Field(default_factory=list)
+    judgements: list[ForceJudgement] = Field(default_factory=list, description=(
+        "every inspectors' judgement that applied, by target then force: where people overrode the rules"))
 
 
 def _show(v: FactJson) -> str:
@@ -206,6 +209,7 @@ def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float 
         forces=[ForceRef(evidence_set=r.meta.evidence_set.id, force=r.meta.evidence_set.force, file=name,
                          pack=f"{r.meta.pack.name} {r.meta.pack.version}") for name, r in ordered],
         notes=notes, thin_share=thin_share, tested_facts=report_tested, disparities=disparities, thin=thin,
+        judgements=judgements_across(ordered),
     )
 
 

@@ -46,4 +46,18 @@ def render_moderation(report: ModerationReport, console: Console) -> None:
         console.print(table)
     else:
         console.print(f"thin evidence (below {report.thin_share:.0%} of peers' median): none", markup=False)
-    console.print(f"{len(report.disparities)} disparities, {len(report.thin)} thin outcomes", markup=False)
+    if report.judgements:
+        table = Table(title="Where inspectors overrode the rules (applied judgements)", show_lines=True)
+        table.add_column("Target", no_wrap=True)
+        table.add_column("Force")
+        table.add_column("Judged", no_wrap=True)
+        table.add_column("Rules gave", no_wrap=True)
+        table.add_column("By")
+        table.add_column("Reason", ratio=2)
+        for j in report.judgements:
+            table.add_row(j.target, j.force, j.outcome, j.rule_outcome, f"{j.by} ({j.role})", j.reason)
+        console.print(table)
+    else:
+        console.print("judgements: none applied", markup=False)
+    console.print(f"{len(report.disparities)} disparities, {len(report.thin)} thin outcomes, "
+                  f"{len(report.judgements)} judgements", markup=False)

@@ -162,6 +162,8 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
         data = _scrub(data, vis)
         data["evidence"] = _scrub(evidence, vis)
     meta = data["meta"]
+    if not names_shown(result, audience):
+        data = _roles_for_names(data)
     before = result.meta.audience
     narrower = before is not None and MARKINGS.index(AUDIENCE_CEILING[before]) < MARKINGS.index(vis.ceiling)
     meta["audience"] = before if narrower else audience  # filtering again never widens what is shown
@@ -169,6 +171,46 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
     meta["marking"] = highest_marking(e["marking"] for e in data["evidence"])
     meta["inputs"] = [f for f in meta["inputs"] if MARKINGS.index(f["marking"]) <= MARKINGS.index(vis.ceiling)]
     return GradingResult.model_validate_json(json.dumps(data))  # JSON mode: strict models read dates as text
+
+
+def names_shown(result: GradingResult, audience: str) -> bool:
+    """Whether ``audience`` may read the names of inspectors who judged and signed: readers
+    cleared above OFFICIAL may; the public sees roles only, unless the pack's
+    ``policy.judgements.public_names`` says names may be published."""
+    cleared = MARKINGS.index(AUDIENCE_CEILING[audience]) > MARKINGS.index("OFFICIAL")
+    return cleared or result.framework.judgement_policy.public_names
+
+
+def _roles_for_names(data: Any) -> Any:
+    """``data`` with every person (a record with ``by`` and ``role``) named by role only, in the
+    records and in every sentence that names them."""
+    names: dict[str, str] = {}
+
+    def collect(v: Any) -> None:
+        if isinstance(v, dict):
+            if isinstance(v.get("by"), str) and isinstance(v.get("role"), str):
+                names[v["by"]] = v["role"]
+            for x in v.values():
+                collect(x)
+        elif isinstance(v, list):
+            for x in v:
+                collect(x)
+
+    collect(data)
+    if not names:
+        return data
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+    def swap(v: Any) -> Any:
+        if isinstance(v, str):
+            return pattern.sub(lambda m: names[m.group(0)], v)
+        if isinstance(v, list):
+            return [swap(x) for x in v]
+        if isinstance(v, dict):
+            return {k: swap(x) for k, x in v.items()}
+        return v
+
+    return swap(data)
 
 
 def _scrub(value: Any, vis: Visibility) -> Any:

@@ -127,6 +127,7 @@ RulesOpt = Annotated[
                  show_default=False),
 ]
 
+
 class Audience(str, Enum):
     public = "public"
     force = "force"
@@ -144,6 +145,13 @@ def _banner(text: str) -> None:
     from rich.text import Text
 
     _stdout().print(Text(text, style="bold"))
+
+
+JudgementsOpt = Annotated[
+    Path | None,
+    typer.Option("--judgements", help="Judgements file to use instead of the set's own judgements.yaml "
+                                      "(for a one-file set: NAME.judgements.yaml beside it).", show_default=False),
+]
 
 
 NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (true, not a mistake: e.g. a fact "
@@ -183,6 +191,9 @@ def grade(
                                              "(several sets: one <set id>.json each into this folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Several sets: replace result files already in --out.")] = False,
     audience: AudienceOpt = None,
+    judgements: JudgementsOpt = None,
+    require_signoff: Annotated[bool, typer.Option(
+        "--require-signoff", help="Exit 1 unless the set is validly signed off (see 'grader signoff').")] = False,
 ) -> None:
     """Grade an evidence set against a rule pack and show every grade with its reasons."""
     from grader.audience import redact_result, result_banner
@@ -193,9 +204,11 @@ def grade(
 
     who = audience.value if audience else None
     if evidence and is_batch(evidence):
+        if judgements is not None or require_signoff:
+            raise typer.BadParameter("--judgements and --require-signoff are for one evidence set")
         _grade_programme(evidence, rules or default_pack(), fmt, out, force, who)
         return
-    result = grade_paths(evidence[0] if evidence else default_evidence(), rules or default_pack())
+    result = grade_paths(evidence[0] if evidence else default_evidence(), rules or default_pack(), judgements)
     if who is not None:
         result = redact_result(result, who)
     if out is not None:
@@ -211,6 +224,17 @@ def grade(
         _banner(result_banner(result))
         if out is not None:
             _stderr().print(f"result written to {out}", markup=False)
+    if require_signoff:
+        _require_signoff(result)
+
+
+def _require_signoff(result: Any) -> None:
+    """The publishing gate: exit 1, saying why, unless the result is validly signed off."""
+    status = result.signoff
+    if status is None or status.status != "signed":
+        _stderr().print(f"grader: SIGN-001 {status.message if status else 'not signed off'}; "
+                        "required by --require-signoff (see docs/judgement.md)", markup=False)
+        raise typer.Exit(EXIT_TEST_FAILED)
 
 
 def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: Path | None, force: bool,
@@ -328,6 +352,7 @@ def explain(
                                                show_default=False)] = None,
     overall: Annotated[bool, typer.Option("--overall", help="Explain how the overall grade rolled up.")] = False,
     audience: AudienceOpt = None,
+    judgements: JudgementsOpt = None,
 ) -> None:
     """Show how a criterion was decided (every rule, every clause, the evidence each matched, the
     closest miss of a clause that found too little), or how a pillar or the overall grade rolled up."""
@@ -342,13 +367,13 @@ def explain(
             raise typer.BadParameter(f"with --pillar or --overall, name no criterion (got {criterion!r})")
         where = evidence or (Path(criterion) if criterion is not None else default_evidence())
         if pillar is not None:
-            text = explain_pillar(pillar, where, rules or default_pack(), who)
+            text = explain_pillar(pillar, where, rules or default_pack(), judgements, who)
         else:
-            text = explain_overall(where, rules or default_pack(), who)
+            text = explain_overall(where, rules or default_pack(), judgements, who)
     elif criterion is None:
         raise typer.BadParameter("name a criterion (e.g. INT-01), or use --pillar PILLAR or --overall")
     else:
-        text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack(), who)
+        text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack(), judgements, who)
     _echo(text)
 
 
@@ -454,6 +479,9 @@ def report(
     audience: Annotated[ReportAudience, typer.Option(
         "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).",
     )] = ReportAudience.public,
+    judgements: JudgementsOpt = None,
+    require_signoff: Annotated[bool, typer.Option(
+        "--require-signoff", help="Write nothing, and exit 1, unless the grades are validly signed off.")] = False,
 ) -> None:
     """Write the grade rationale report: every grade with its reasons, evidence and what would change it."""
     from grader.outputs import write_atomic
@@ -461,19 +489,51 @@ def report(
     from grader.render.report import render_report
 
     if from_result is not None:
-        if evidence is not None or rules is not None:
-            _stderr().print("grader report: give either --from-result or EVIDENCE/--rules, not both", markup=False)
+        if evidence is not None or rules is not None or judgements is not None:
+            _stderr().print("grader report: give either --from-result or EVIDENCE/--rules/--judgements, not both",
+                            markup=False)
             raise typer.Exit(2)
         result = read_result(from_result)
     else:
         from grader.grading.run import grade_paths
 
-        result = grade_paths(evidence or default_evidence(), rules or default_pack())
+        result = grade_paths(evidence or default_evidence(), rules or default_pack(), judgements)
+    if require_signoff:
+        _require_signoff(result)
     text = render_report(result, fmt.value, audience.value)
     if out is not None:
         write_atomic(out, text)
     else:
         _echo(text, nl=False)
+
+
+@app.command()
+@handles_errors
+def signoff(
+    evidence: Annotated[Path, typer.Argument(help="Evidence set: a folder, or a .yaml, .csv or .xlsx file.")],
+    by: Annotated[str, typer.Option("--by", help="Your name, as the record should show it.")],
+    role: Annotated[str, typer.Option("--role", help="Your role, e.g. 'Head of moderation'.")],
+    rules: RulesOpt = None,
+    note: Annotated[str | None, typer.Option("--note", help="A remark kept with the record.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="The sign-off date, YYYY-MM-DD (default: today).",
+                                             show_default=False)] = None,
+    judgements: JudgementsOpt = None,
+) -> None:
+    """Grade the set and append your sign-off of exactly these grades and input files to its signoffs.yaml."""
+    import datetime as dt
+
+    from grader.signoff import sign_off
+
+    try:
+        day = dt.date.fromisoformat(date) if date is not None else None
+    except ValueError:
+        raise typer.BadParameter(f"{date!r} is not a date written YYYY-MM-DD", param_hint="--date") from None
+    if not by.strip() or not role.strip():
+        raise typer.BadParameter("--by and --role need your name and your role, not blanks")
+    done = sign_off(evidence, rules or default_pack(), by=by, role=role, note=note, date=day, judgements=judgements)
+    typer.echo(f"signed off by {done.record.by} ({done.record.role}) on {done.record.date}: "
+               f"overall {done.record.grades['overall']}; recorded in {done.path}")
+    typer.echo(f"sign-off status: {done.status.status}: {done.status.message}")
 
 
 class SchemaName(str, Enum):
@@ -483,12 +543,14 @@ class SchemaName(str, Enum):
     result = "result"
     evidence = "evidence"
     evidence_set = "evidence-set"
+    judgements = "judgements"
+    signoffs = "signoffs"
 
 
 @app.command()
 def schema(which: Annotated[SchemaName, typer.Argument(
         help="rules (a criterion file), pack (pack.yaml), facts (a fact catalogue file), result, "
-             "evidence (an item file) or evidence-set.")]) -> None:
+             "evidence (an item file), evidence-set, judgements or signoffs.")]) -> None:
     """Print the JSON Schema of a file grader reads or writes, generated from its models (the same
     text as grader/schemas/*.json, which the bundled files' yaml-language-server lines name)."""
     from grader.schemas import schema_text

@@ -31,11 +31,12 @@ from grader.loading.conditions import (
 )
 from grader.models.common import CRITERION_ID, RULE_ID, SLUG, SNAKE
 from grader.models.evidence import EvidenceItem, EvidenceSetManifest, ItemDefaults
+from grader.models.judgement import JudgementPolicy, JudgementsFile, SignOffsFile
 from grader.models.pack import CriterionSource, FactSpec, MitigationBasis, Pillar, ScaleGrade
 from grader.models.result import GradingResult
 
 #: Every schema ``grader schema`` prints, by the name given on the command line.
-SCHEMA_NAMES = ("rules", "pack", "facts", "evidence", "evidence-set", "result")
+SCHEMA_NAMES = ("rules", "pack", "facts", "evidence", "evidence-set", "result", "judgements", "signoffs")
 #: Where the schemas of the files people write are kept, so that the ``yaml-language-server``
 #: line at the top of a pack or evidence file can point at them (scripts/schemas.py writes them;
 #: a test keeps them current). Shipped inside the package, beside this module.
@@ -46,6 +47,8 @@ SCHEMA_FILES = {
     "facts": "facts.schema.json",
     "evidence": "evidence-items.schema.json",
     "evidence-set": "evidence-set.schema.json",
+    "judgements": "judgements.schema.json",
+    "signoffs": "signoffs.schema.json",
 }
 
 
@@ -179,6 +182,7 @@ class PolicyEntry(_Entry):
     mitigated_as: SlugText
     pillar: LevelEntry
     overall: LevelEntry
+    judgements: JudgementPolicy | None = None
 
 
 class PackFile(_Entry):
@@ -362,7 +366,7 @@ def pack_schema() -> dict[str, Any]:
 
 def schema_for(which: str) -> dict[str, Any]:
     """``rules`` (a criterion file), ``pack`` (pack.yaml), ``facts`` (a fact catalogue file),
-    ``result``, ``evidence`` (an item file) or ``evidence-set``."""
+    ``result``, ``evidence`` (an item file), ``evidence-set``, ``judgements`` or ``signoffs``."""
     if which == "rules":
         schema = rules_schema()
     elif which == "pack":
@@ -374,6 +378,8 @@ def schema_for(which: str) -> dict[str, Any]:
             "result": GradingResult,
             "evidence": EvidenceItemFile,
             "evidence-set": EvidenceSetManifest,
+            "judgements": JudgementsFile,
+            "signoffs": SignOffsFile,
         }[which]
         schema = model.model_json_schema(mode="serialization" if which == "result" else "validation")
     if which == "evidence":

@@ -15,7 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.audience import highest_marking
+from grader.analysis.judgements import JudgementChange, judgement_changes
 from grader.models.common import InputFile
+from grader.models.judgement import AppliedJudgement
 from grader.models.result import CriterionFinding, GradeFinding, GradingResult
 
 PACK_MANIFEST = "pack.yaml"
@@ -127,6 +129,9 @@ class ResultDiff(_Out):
                                      "output at that marking")
     audience: str | None = Field(default=None, description="who the results were filtered for (--audience); "
                                                            "absent: unfiltered")
+    judgements: list[JudgementChange] = Field(default_factory=list, description=(
+        "inspectors' judgements added, removed, changed, gone stale or expired; judgements.yaml is "
+        "reported here, not among the evidence files"))
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -262,7 +267,7 @@ def describe_item(ch: ItemChange, cited_before: bool, cited_now: bool) -> str:
 def _status(o: CriterionFinding, n: CriterionFinding) -> CriterionStatus | None:
     if o.outcome != n.outcome:
         return "outcome"
-    if (o.assessed_outcome != n.assessed_outcome or o.decided_by != n.decided_by
+    if (o.assessed_outcome != n.assessed_outcome or o.decided_by != n.decided_by or o.judgement != n.judgement
             or _rule(o.mitigation) != _rule(n.mitigation) or _rule(o.uplift) != _rule(n.uplift)
             or [c.rule for c in o.concerns] != [c.rule for c in n.concerns]):
         return "reasoning"
@@ -325,7 +330,9 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
                 why.append(f"uplift {_rule(n.uplift)} now applies")
             else:
                 why.append(f"uplift {_rule(o.uplift)} replaced by {_rule(n.uplift)}")
-        if not mine and not rule_changed and not ctx.pack_changed:
+        if o.judgement != n.judgement:
+            why.append(_judgement_why(o.judgement, n.judgement))
+        elif not mine and not rule_changed and not ctx.pack_changed:
             why.append("no input of this criterion changed" +
                        (f" (grader {ctx.grader_old} -> {ctx.grader_new})" if ctx.grader_old != ctx.grader_new else ""))
     concerns_old = {c.rule for c in o.concerns} if o else set()
@@ -351,6 +358,16 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
         rule_changed=rule_changed,
         why=why,
     )
+
+
+def _judgement_why(o: AppliedJudgement | None, n: AppliedJudgement | None) -> str:
+    """The inspectors' judgement behind a change, in words (details in the diff's ``judgements``)."""
+    if n is None:
+        assert o is not None
+        return f"the inspectors' judgement ({o.outcome}, by {o.by}) no longer applies"
+    if o is None:
+        return f"the inspectors judged it {n.outcome} (the rules give {n.rules_now}), by {n.by}"
+    return f"the inspectors' judgement changed: {o.outcome} by {o.by} -> {n.outcome} by {n.by}"
 
 
 def _mitigation_why(o: CriterionFinding, n: CriterionFinding, mine: list[ItemChange]) -> list[str]:
@@ -431,7 +448,9 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
     old_pack, old_ev = split_inputs(old)
     new_pack, new_ev = split_inputs(new)
     pack_files = _file_changes(old_pack, new_pack)
-    evidence_files = _file_changes(old_ev, new_ev)
+    records = [f for f in _file_changes(old_ev, new_ev) if f.path.rpartition("/")[2].endswith("judgements.yaml")]
+    evidence_files = [f for f in _file_changes(old_ev, new_ev) if f not in records]
+    judgements = judgement_changes(old, new)
     settings = _field_changes(old.framework.settings, new.framework.settings)
     ctx = _Context(old, new, pack_files, settings)
     items = item_changes(old, new)
@@ -464,7 +483,7 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
                    for p in pillars if p.grade.changed}
     overall = _grade_change(old.overall, new.overall, pillar_text, ctx, "overall")
 
-    same_inputs = not pack_files and not evidence_files
+    same_inputs = not pack_files and not evidence_files and not records
     old_body = old.model_dump(exclude={"meta"})
     new_body = new.model_dump(exclude={"meta"})
     no_change = same_inputs and not ctx.pack_changed and old_body == new_body
@@ -474,7 +493,7 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
     return ResultDiff(
         old=_ref(old), new=_ref(new), same_inputs=same_inputs, no_change=no_change, notes=notes,
         pack_files=pack_files, evidence_files=evidence_files, settings=settings, items=items,
-        overall=overall, pillars=pillars, criteria=criteria,
+        overall=overall, pillars=pillars, criteria=criteria, judgements=judgements,
         marking=highest_marking([old.meta.marking, new.meta.marking]),
         audience=old.meta.audience if old.meta.audience == new.meta.audience else None,
     )

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.audience import highest_marking
+from grader.analysis.judgements import ForceJudgement, judgements_across
 from grader.errors import InputError, Problem
 from grader.models.evidence import EvidenceItem
 from grader.models.result import CriterionFinding, GradingResult
@@ -112,6 +113,8 @@ class ModerationReport(_Out):
                                      "output at that marking")
     audience: str | None = Field(default=None, description="who the results were filtered for (--audience); "
                                                            "absent: unfiltered")
+    judgements: list[ForceJudgement] = Field(default_factory=list, description=(
+        "every inspectors' judgement that applied, by target then force: where people overrode the rules"))
 
 
 def _show(v: FactJson) -> str:
@@ -214,6 +217,7 @@ def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float 
         forces=[ForceRef(evidence_set=r.meta.evidence_set.id, force=r.meta.evidence_set.force, file=name,
                          pack=f"{r.meta.pack.name} {r.meta.pack.version}") for name, r in ordered],
         notes=notes, thin_share=thin_share, tested_facts=report_tested, disparities=disparities, thin=thin,
+        judgements=judgements_across(ordered),
     )
 
 

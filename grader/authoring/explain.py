@@ -20,6 +20,7 @@ from grader.grading.run import Grader
 from grader.grading.text import describe_clause, describe_roll
 from grader.loading.conditions import suggest
 from grader.loading.evidence import LoadedEvidence, load_evidence
+from grader.loading.judgements import load_judgements
 from grader.loading.pack import load_pack
 from grader.models.pack import (
     NOT_APPLICABLE,
@@ -41,12 +42,31 @@ from grader.models.pack import (
 from grader.models.result import CriterionFinding, GradeFinding, GradingResult, RuleTrace
 
 
-def _graded(evidence_dir: Path, pack_dir: Path) -> tuple[RulePack, LoadedEvidence, GradingResult]:
+def _graded(evidence_dir: Path, pack_dir: Path,
+            judgements: Path | None = None) -> tuple[RulePack, LoadedEvidence, GradingResult]:
     loaded_pack = load_pack(Path(pack_dir))
     loaded = load_evidence(Path(evidence_dir))
+    records = load_judgements(Path(evidence_dir), judgements)
     with Grader(loaded_pack) as grader:
-        result = grader.grade(loaded)
+        result = grader.grade(loaded, records)
     return loaded_pack.pack, loaded, result
+
+
+def _judgement_lines(result: GradingResult, target: str) -> list[str]:
+    """The inspectors' judgement on ``target``: applied (and what the rules gave), or why not."""
+    lines = []
+    for j in result.judgements:
+        if j.target != target:
+            continue
+        who = f"{j.by} ({j.role}), {j.date}"
+        if j.state == "applied":
+            lines += [f"Judged: {j.outcome} by {who}; the rules gave {j.rules_now}.", f"Judgement: {j.reason}"]
+        elif j.state == "stale":
+            lines.append(f"Not applied (stale): the judgement by {who} ({j.at}) was made when the rules gave "
+                         f"{j.rule_outcome}; they now give {j.rules_now}.")
+        else:
+            lines.append(f"Not applied (expired {j.expires}): the judgement by {who} ({j.at}).")
+    return lines
 
 
 def _unknown(what: str, value: str, known: list[str], where: Path) -> InputError:
@@ -57,7 +77,8 @@ def _unknown(what: str, value: str, known: list[str], where: Path) -> InputError
 # --- a criterion ------------------------------------------------------------------------------
 
 
-def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, audience: str | None = None) -> str:
+def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                      audience: str | None = None) -> str:
     """A plain-text account: the standard, each rule and clause, what matched, closest misses,
     the outcome, the evidence relied on and how it rolls up.
 
@@ -67,7 +88,7 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, aud
     pack_ids = [c.id for c in load_pack(Path(pack_dir)).pack.criteria]
     if criterion_id not in pack_ids:
         raise _unknown("criterion", criterion_id, pack_ids, pack_dir)
-    pack, loaded, result = _graded(evidence_dir, pack_dir)
+    pack, loaded, result = _graded(evidence_dir, pack_dir, judgements)
     crit = pack.criterion(criterion_id)
     finding = result.criterion(criterion_id)
     statements = loaded.evidence.by_id()
@@ -102,7 +123,7 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, aud
     lines = [f"{crit.id} {crit.title} ({crit.pillar}{', significant' if crit.significant else ''})",
              f"Standard: {crit.standard}", ""]
     outcome = f"Outcome: {finding.outcome} (as assessed: {finding.assessed_outcome}; decided by {finding.decided_by})"
-    lines += [outcome, f"Because: {finding.rationale}"]
+    lines += [outcome, *_judgement_lines(result, criterion_id), f"Because: {finding.rationale}"]
     if finding.uplift:
         lines.append(f"Uplifted ({finding.uplift.rule}): {finding.uplift.rationale}")
     if finding.mitigation:
@@ -289,25 +310,29 @@ def _count_lines(clause: RollClause, units: list[Unit]) -> list[str]:
     return out
 
 
-def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, audience: str | None = None) -> str:
+def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                   audience: str | None = None) -> str:
     """How a pillar's grade rolled up from its criteria: each policy rule, what it counted, caps
     (with ``audience``: as :func:`explain_criterion`)."""
     known = [p.id for p in load_pack(Path(pack_dir)).pack.manifest.pillars]
     if pillar_id not in known:
         raise _unknown("pillar", pillar_id, known, pack_dir)
-    pack, _, result = _graded(evidence_dir, pack_dir)
+    pack, _, result = _graded(evidence_dir, pack_dir, judgements)
     pillar = result.pillar(pillar_id)
     mine = [f for f in result.criteria if f.pillar == pillar_id]
     after = [Unit(f.criterion, f.outcome, f.significant, f.mitigated) for f in mine]
     before = [Unit(f.criterion, f.assessed_outcome, f.significant, False) for f in mine]
-    lines = [f"Pillar {pillar.id}: {pillar.title}", f"Grade: {pillar.label} ({pillar.grade})"]
-    if pillar.assessed_grade != pillar.grade:
+    lines = [f"Pillar {pillar.id}: {pillar.title}", f"Grade: {pillar.label} ({pillar.grade})",
+             *_judgement_lines(result, pillar_id)]
+    if pillar.assessed_grade != pillar.grade and pillar.judgement is None:
         lines.append(f"As assessed, before mitigation: {pillar.assessed_grade}")
     lines += [f"Because: {pillar.rationale}", "", "Criteria (outcome after mitigation; as assessed):"]
     lines.extend(_criterion_row(f) for f in mine)
     lines.append("")
-    lines.extend(_level_lines(pack.manifest.policy.pillar, after, pillar.grade, "pillar", pack.scale_ids))
-    if pillar.assessed_grade != pillar.grade:
+    lines.extend(_level_lines(pack.manifest.policy.pillar, after, pillar.rule_outcome, "pillar", pack.scale_ids))
+    if pillar.judgement is not None:
+        lines.append(f"  -> judged by the inspectors: {pillar.grade}")
+    elif pillar.assessed_grade != pillar.grade:
         lines += ["", "As assessed (before mitigation):"]
         lines.extend(_level_lines(pack.manifest.policy.pillar, before, pillar.assessed_grade, "pillar", pack.scale_ids))
     lines += ["", f"Rolls up into the overall grade: {result.overall.label}. (see: grader explain --overall)"]
@@ -317,20 +342,24 @@ def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, audience:
 def _criterion_row(f: CriterionFinding) -> str:
     sig = "significant" if f.significant else "not significant"
     extra = f"; as assessed {f.assessed_outcome}" if f.assessed_outcome != f.outcome else ""
+    if f.judgement is not None:
+        extra = f"; judged (the rules gave {f.rule_outcome})"
     mitigated = ", mitigated" if f.mitigated else ""
     na = " (not counted)" if f.outcome == NOT_APPLICABLE else ""
     return f"  {f.criterion} ({sig}): {f.outcome}{mitigated}{extra}{na}; {', '.join(f.evidence) or 'no evidence cited'}"
 
 
-def explain_overall(evidence_dir: Path, pack_dir: Path, audience: str | None = None) -> str:
+def explain_overall(evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                    audience: str | None = None) -> str:
     """How the overall grade rolled up from the pillar grades (with ``audience``: as
     :func:`explain_criterion`)."""
-    pack, _, result = _graded(evidence_dir, pack_dir)
+    pack, _, result = _graded(evidence_dir, pack_dir, judgements)
     overall: GradeFinding = result.overall
     after = [Unit(p.id, p.grade) for p in result.pillars]
     before = [Unit(p.id, p.assessed_grade) for p in result.pillars]
-    lines = [f"Overall: {overall.title}", f"Grade: {overall.label} ({overall.grade})"]
-    if overall.assessed_grade != overall.grade:
+    lines = [f"Overall: {overall.title}", f"Grade: {overall.label} ({overall.grade})",
+             *_judgement_lines(result, "overall")]
+    if overall.assessed_grade != overall.grade and overall.judgement is None:
         lines.append(f"As assessed, before mitigation: {overall.assessed_grade}")
     lines += [f"Because: {overall.rationale}", "", "Pillars (grade after mitigation; as assessed):"]
     for p in result.pillars:
@@ -338,8 +367,10 @@ def explain_overall(evidence_dir: Path, pack_dir: Path, audience: str | None = N
         capped = f"; capped: {p.capped_by}" if p.capped_by else ""
         lines.append(f"  {p.id}: {p.grade}{extra}{capped}")
     lines.append("")
-    lines.extend(_level_lines(pack.manifest.policy.overall, after, overall.grade, "overall", pack.scale_ids))
-    if overall.assessed_grade != overall.grade:
+    lines.extend(_level_lines(pack.manifest.policy.overall, after, overall.rule_outcome, "overall", pack.scale_ids))
+    if overall.judgement is not None:
+        lines.append(f"  -> judged by the inspectors: {overall.grade}")
+    elif overall.assessed_grade != overall.grade:
         lines += ["", "As assessed (before mitigation):"]
         lines.extend(_level_lines(pack.manifest.policy.overall, before, overall.assessed_grade, "overall",
                                   pack.scale_ids))

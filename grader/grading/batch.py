@@ -20,6 +20,7 @@ from grader.gcpause import gc_paused
 from grader.grading.run import Grader
 from grader.loading.evidence import MANIFEST, load_evidence
 from grader.loading.files import display_path
+from grader.loading.judgements import JUDGEMENTS, SIGNOFFS, load_judgements
 from grader.loading.pack import load_pack
 from grader.models.result import GradingResult
 from grader.outputs import ensure_folder, write_atomic
@@ -29,6 +30,8 @@ from grader.outputs import ensure_folder, write_atomic
 SET_FILE_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 #: A CSV set keeps its manifest beside it as ``NAME.evidence-set.yaml``: part of a set, not one.
 CSV_MANIFEST_SUFFIX = "." + MANIFEST
+#: A one-file set keeps its judgements and sign-offs beside it: part of a set, not one.
+RECORD_SUFFIXES = ("." + JUDGEMENTS, "." + SIGNOFFS)
 
 #: Called after each force: (forces done, forces in all, the force just done).
 Progress = Callable[[int, int, str], None]
@@ -76,6 +79,8 @@ def _children(folder: Path) -> tuple[list[Path], list[Path]]:
         if child.name.endswith(CSV_MANIFEST_SUFFIX):
             if not child.with_name(child.name[: -len(CSV_MANIFEST_SUFFIX)] + ".csv").is_file():
                 other.append(child)  # a manifest without its CSV
+            continue
+        if child.name.endswith(RECORD_SUFFIXES):
             continue
         if child.is_dir() or child.suffix.lower() in SET_FILE_SUFFIXES:
             sets.append(child)
@@ -180,7 +185,7 @@ def _load_grade_write(grader: Grader, path: Path, shown: str, out_dir: Path | No
     if target is not None and target.exists() and not force:
         raise InputError([Problem(file=display_path(target), code="OUT-001",
                                   message=f"result of {shown} not written: file exists; use --force to replace it")])
-    result = grader.grade(loaded)
+    result = grader.grade(loaded, load_judgements(path))
     if audience is not None:
         result = redact_result(result, audience)
     if target is not None:

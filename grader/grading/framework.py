@@ -54,6 +54,7 @@ def framework_of(pack: RulePack) -> Framework:
             overall_caps=[f"at most {c.at_most} when {describe_roll(c.when)}" for c in pol.overall.caps],
         ),
         glossary=[Term(abbr=t.abbr, meaning=t.meaning) for t in pack.glossary],
+        judgement_policy=pol.judgements,
     )
 
 

@@ -8,7 +8,7 @@ so a report can show both where they differ.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from grader.grading.text import fill
@@ -76,7 +76,13 @@ def decide(level: Level, units: Sequence[Unit], scale: list[str], *,
     return grade, rationale, capped
 
 
-def roll_up(pack: RulePack, findings: Sequence[CriterionFinding]) -> tuple[GradeFinding, list[GradeFinding]]:
+#: Replaces a grade the policy gave by the inspectors' judgement on it, if one holds
+#: (:meth:`grader.grading.judgements.Judge.grade`); applied before the grade rolls further up.
+JudgeGrade = Callable[[GradeFinding], GradeFinding]
+
+
+def roll_up(pack: RulePack, findings: Sequence[CriterionFinding],
+            judge: JudgeGrade | None = None) -> tuple[GradeFinding, list[GradeFinding]]:
     """The overall grade and each pillar's grade, both as assessed and after mitigation."""
     policy = pack.manifest.policy
     scale = pack.scale_ids
@@ -90,11 +96,12 @@ def roll_up(pack: RulePack, findings: Sequence[CriterionFinding]) -> tuple[Grade
         assessed, assessed_rationale, _ = decide(policy.pillar, before, scale)
         evidence = sorted({e for f in mine for e in
                            [*f.evidence, *(f.mitigation.evidence if f.mitigation else [])]})
-        pillars.append(GradeFinding(
+        finding = GradeFinding(
             id=pillar.id, title=pillar.title, grade=grade, label=labels[grade], assessed_grade=assessed,
             rationale=rationale, assessed_rationale=assessed_rationale,
             rests_on=[f.criterion for f in mine], evidence=evidence, capped_by=capped,
-        ))
+        )
+        pillars.append(judge(finding) if judge is not None else finding)
     after = [Unit(p.id, p.grade) for p in pillars]
     before = [Unit(p.id, p.assessed_grade) for p in pillars]
     grade, rationale, capped = decide(policy.overall, after, scale)
@@ -104,4 +111,4 @@ def roll_up(pack: RulePack, findings: Sequence[CriterionFinding]) -> tuple[Grade
         rationale=rationale, assessed_rationale=assessed_rationale, rests_on=[p.id for p in pillars],
         evidence=sorted({e for p in pillars for e in p.evidence}), capped_by=capped,
     )
-    return overall, pillars
+    return (judge(overall) if judge is not None else overall), pillars

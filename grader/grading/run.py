@@ -18,10 +18,13 @@ from grader.gcpause import gc_paused
 from grader.grading.counterfactual import sensitivity
 from grader.grading.evaluate import evaluate_clause, evaluate_criterion
 from grader.grading.framework import framework_of, indicator_rows
+from grader.grading.judgements import Judge
 from grader.grading.rollup import roll_up
+from grader.grading.signoff import signoff_status
 from grader.grading.text import fill
 from grader.loading.crosscheck import check_against_pack
 from grader.loading.evidence import LoadedEvidence, load_evidence
+from grader.loading.judgements import LoadedJudgements, load_judgements
 from grader.loading.pack import LoadedPack, load_pack
 from grader.models.common import MARKINGS
 from grader.models.result import (
@@ -69,15 +72,22 @@ class Grader:
         return self.matcher.match(facts)
 
     @gc_paused()  # the loaded pack and evidence keep their YAML nodes: many objects to walk
-    def grade(self, loaded: LoadedEvidence) -> GradingResult:
+    def grade(self, loaded: LoadedEvidence, records: LoadedJudgements | None = None) -> GradingResult:
         """Grade one evidence set. Raises InputError if it does not fit the pack; its warnings
-        (e.g. evidence collected for another framework) travel in the result."""
+        (e.g. evidence collected for another framework) travel in the result.
+
+        ``records``: the set's judgements (applied before and during roll-up) and sign-offs (the
+        result then says whether it is signed off); ``None`` grades by the rules alone."""
         pack = self.pack
         warnings = self.check(loaded)
         matches = self.match(loaded, checked=True)
         kinds = {item.id: item.kind for item in loaded.evidence.items if item.verified}
         findings = [evaluate_criterion(c, pack, matches, kinds) for c in pack.criteria]
-        overall, pillars = roll_up(pack, findings)
+        judge = None
+        if records is not None and records.judgements:
+            judge = Judge(pack, records, loaded.evidence.items, loaded.evidence.manifest.inspected)
+            findings = judge.criteria(findings)
+        overall, pillars = roll_up(pack, findings, judge.grade if judge is not None else None)
         context: list[ContextFinding] = []
         for note in pack.manifest.context_notes:
             res = evaluate_clause(note.when, None, matches)
@@ -86,7 +96,7 @@ class Grader:
                                               evidence=res.cites))
         items = loaded.evidence.items
         manifest = loaded.evidence.manifest
-        return GradingResult(
+        result = GradingResult(
             meta=ResultMeta(
                 grader_version=__version__,
                 pack=PackInfo(name=pack.manifest.name, version=pack.manifest.version, title=pack.manifest.title),
@@ -95,7 +105,8 @@ class Grader:
                     inspected=manifest.inspected.isoformat(), items=len(items),
                     verified=sum(1 for i in items if i.verified),
                 ),
-                inputs=sorted([*self.loaded_pack.files, *loaded.files], key=lambda f: f.path),
+                inputs=sorted([*self.loaded_pack.files, *loaded.files, *(judge.files() if judge else [])],
+                              key=lambda f: f.path),
                 marking=max((i.marking for i in items), key=MARKINGS.index, default="OFFICIAL"),
             ),
             framework=self.framework,
@@ -110,8 +121,13 @@ class Grader:
             documents=dict(manifest.documents),
             force_context=dict(manifest.force_context),
             evidence=list(items),
-            warnings=warnings,
+            warnings=[*warnings, *(judge.warnings() if judge else [])],
+            judgements=judge.ledger if judge else [],
         )
+        if records is None:
+            return result
+        return result.model_copy(update={"signoff": signoff_status(result, records.signoffs,
+                                                                   pack.manifest.policy.judgements)})
 
 
 def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],
@@ -143,10 +159,13 @@ def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],
     return out
 
 
-def grade_paths(evidence_dir: Path, pack_dir: Path) -> GradingResult:
-    """Load both folders and grade: the whole flow in one call."""
+def grade_paths(evidence_dir: Path, pack_dir: Path, judgements: Path | None = None) -> GradingResult:
+    """Load both folders (and the set's judgements and sign-offs) and grade: the whole flow in one call.
+
+    ``judgements`` names a judgements file to use instead of the set's own ``judgements.yaml``."""
     with gc_paused():
         loaded_pack = load_pack(pack_dir)
         loaded = load_evidence(evidence_dir)
+        records = load_judgements(evidence_dir, judgements)
         with Grader(loaded_pack) as grader:
-            return grader.grade(loaded)
+            return grader.grade(loaded, records)

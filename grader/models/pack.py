@@ -21,6 +21,7 @@ from grader.models.common import (
     Strict,
     Text,
 )
+from grader.models.judgement import JudgementPolicy
 
 FactType = Literal["bool", "number", "text", "date"]
 #: Criterion outcomes that are not grades of the scale.
@@ -281,6 +282,7 @@ class Policy(Strict):
     mitigated_as: Slug
     pillar: Level
     overall: Level
+    judgements: JudgementPolicy = Field(default_factory=JudgementPolicy)
 
 
 class ScaleGrade(Strict):

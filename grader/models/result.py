@@ -7,12 +7,13 @@ evidence) so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grader.models.common import MARKINGS, FactValue, InputFile, Marking
 from grader.models.evidence import Document, EvidenceItem
+from grader.models.judgement import AppliedJudgement, JudgementPolicy, SignOffStatus
 
 
 class Out(BaseModel):
@@ -68,7 +69,21 @@ class CitedItem(Out):
     reason: str = Field(description="the sentence of the rule that cited the item in this role")
 
 
-class CriterionFinding(Out):
+class _Judgeable(Out):
+    """A finding an inspectors' judgement may change: it keeps what the rules gave (``rule_outcome``)."""
+
+    _FINAL: ClassVar[str]  # the field holding the final outcome or grade
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_outcome_default(cls, data: object) -> object:
+        """A result written before judgements existed has no ``rule_outcome``: the rules decided."""
+        if isinstance(data, dict) and "rule_outcome" not in data and cls._FINAL in data:
+            return {**data, "rule_outcome": data[cls._FINAL]}
+        return data
+
+
+class CriterionFinding(_Judgeable):
     """The finding for one criterion."""
 
     criterion: str
@@ -89,10 +104,15 @@ class CriterionFinding(Out):
     areas_for_improvement: list[str] = Field(
         default_factory=list, description="ids of the cited areas for improvement, for 'meets, with N areas ...'")
     trace: list[RuleTrace] = Field(default_factory=list)
+    rule_outcome: str = Field(description="what the rules gave (after mitigation and uplift); differs from "
+                                          "outcome only where an inspectors' judgement applied")
+    judgement: AppliedJudgement | None = None
+    _FINAL: ClassVar[str] = "outcome"
 
     @property
     def mitigated(self) -> bool:
-        return self.mitigation is not None
+        """A judged outcome is the inspectors', not a mitigation's, whatever the rules found."""
+        return self.mitigation is not None and self.judgement is None
 
 
 class CountTrace(Out):
@@ -101,7 +121,7 @@ class CountTrace(Out):
     holds: bool
 
 
-class GradeFinding(Out):
+class GradeFinding(_Judgeable):
     """A pillar's or the overall grade, as assessed and after mitigation."""
 
     id: str
@@ -114,6 +134,10 @@ class GradeFinding(Out):
     rests_on: list[str] = Field(description="criteria (for a pillar) or pillars (overall) it rolls up")
     evidence: list[str]
     capped_by: str | None = None
+    rule_outcome: str = Field(description="the grade the roll-up policy gave; differs from grade only where "
+                                          "an inspectors' judgement applied")
+    judgement: AppliedJudgement | None = None
+    _FINAL: ClassVar[str] = "grade"
 
 
 class ContextFinding(Out):
@@ -213,6 +237,7 @@ class Framework(Out):
     settings: dict[str, int | float]
     policy: PolicyText
     glossary: list[Term] = Field(default_factory=list)
+    judgement_policy: JudgementPolicy = Field(default_factory=JudgementPolicy)
 
     def label(self, grade: str) -> str:
         for g in self.scale:
@@ -302,6 +327,9 @@ class GradingResult(Out):
     force_context: dict[str, FactValue] = Field(default_factory=dict)
     evidence: list[EvidenceItem] = Field(default_factory=list, description="every item, as loaded")
     warnings: list[str] = Field(default_factory=list, description="located warnings about the inputs")
+    judgements: list[AppliedJudgement] = Field(default_factory=list, description="every recorded judgement, "
+                                               "in file order, with what became of it: applied, stale or expired")
+    signoff: SignOffStatus | None = None
 
     @model_validator(mode="after")
     def _marking_covers_evidence(self) -> GradingResult:

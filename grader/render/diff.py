@@ -75,6 +75,9 @@ def render_diff(diff: ResultDiff, console: Console) -> None:
     else:
         console.print(plain("criteria: unchanged"))
 
+    for j in diff.judgements:
+        console.print(f"judgement {j.change}: {j.why}", markup=False)
+
     if diff.items:
         table = Table(title="Evidence that changed")
         table.add_column("Item", no_wrap=True)

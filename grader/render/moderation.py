@@ -49,4 +49,19 @@ def render_moderation(report: ModerationReport, console: Console) -> None:
         console.print(table)
     else:
         console.print(plain(f"thin evidence (below {report.thin_share:.0%} of peers' median): none"))
-    console.print(plain(f"{len(report.disparities)} disparities, {len(report.thin)} thin outcomes"))
+    if report.judgements:
+        table = Table(title="Where inspectors overrode the rules (applied judgements)", show_lines=True)
+        table.add_column("Target", no_wrap=True)
+        table.add_column("Force")
+        table.add_column("Judged", no_wrap=True)
+        table.add_column("Rules gave", no_wrap=True)
+        table.add_column("By")
+        table.add_column("Reason", ratio=2)
+        for j in report.judgements:
+            table.add_row(plain(j.target), plain(j.force), plain(j.outcome), plain(j.rule_outcome),
+                          plain(f"{j.by} ({j.role})"), plain(j.reason))
+        console.print(table)
+    else:
+        console.print(plain("judgements: none applied"))
+    console.print(plain(f"{len(report.disparities)} disparities, {len(report.thin)} thin outcomes, "
+                        f"{len(report.judgements)} judgements"))

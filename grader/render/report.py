@@ -41,6 +41,7 @@ from grader.models.result import (
 )
 from grader.render import svg
 from grader.render.terminal import visible
+from grader.render.judgement_view import judgement_view, shows_names, signoff_view
 
 ReportFormat = Literal["md", "html"]
 
@@ -293,6 +294,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     crit_titles = {c.id: c.title for c in fw.criteria}
     pillar_titles = {p.id: p.title for p in fw.pillars}
     standards = {c.id: c for c in fw.criteria}
+    names = shows_names(result, audience)
 
     # who relies on each item: criteria (outcome, mitigation, uplift, concerns) and context notes
     relied: dict[str, list[str]] = {}
@@ -360,6 +362,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "withheld_cited": vis.count(cited),
             "withheld_listed": vis.count(e.id for e in informing),
             "cited": set(cited),
+            "judgement": judgement_view(result, f.judgement, vis, names),
         }
 
     pillars = []
@@ -385,6 +388,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "criteria": crits,
             "withheld": vis.count(p.evidence),
             "why": _why(result, p, fw.policy.pillar, fw.policy.pillar_caps, "criteria", tally, crit_titles),
+            "judgement": judgement_view(result, p.judgement, vis, names),
         })
 
     o = result.overall
@@ -398,6 +402,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         "withheld": vis.count(o.evidence),
         "why": _why(result, o, fw.policy.overall, fw.policy.overall_caps, "pillars",
                     f"pillar grades: {_tally([p.grade for p in result.pillars])}", pillar_titles),
+        "judgement": judgement_view(result, o.judgement, vis, names),
     }
 
     # contextual factors
@@ -441,7 +446,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     for c in (cv for p in pillars for cv in p["criteria"]):
         for con in c["concerns"]:
             concerns.append({"criterion": c["id"], "title": c["title"], **con})
-        if c["mitigation"] is not None:
+        if c["mitigation"] is not None and c["judgement"] is None:
             mitigated.append(c)
         if c["outcome"] == "insufficient-evidence":
             unevidenced.append(c)
@@ -452,8 +457,9 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     scale = [{"id": g.id, "label": g.label, "meaning": g.meaning} for g in fw.scale]
     grid = [{"id": p["id"], "title": p["title"], "label": p["label"],
              "cells": [{"id": c["id"], "title": c["title"], "outcome": c["outcome"],
-                        "label": c["outcome_label"], "mitigated": c["mitigation"] is not None,
-                        "significant": c["significant"]} for c in p["criteria"]]}
+                        "label": c["outcome_label"], "mitigated": c["mitigation"] is not None and c["judgement"] is None,
+                        "significant": c["significant"], "judged": c["judgement"] is not None}
+                       for c in p["criteria"]]}
             for p in pillars]
     scale_ids = [g.id for g in fw.scale]
 
@@ -510,6 +516,11 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         "unverified": vis.keep(result.unverified),
         "unverified_withheld": vis.count(result.unverified),
         "glossary": [{"abbr": t.abbr, "meaning": t.meaning} for t in fw.glossary],
+        "judged": [{"id": x["id"], "title": x["title"], **x["judgement"]}
+                   for x in [*(c for p in pillars for c in p["criteria"]), *pillars,
+                             {"id": "overall", "title": "The overall grade", **overall}]
+                   if x["judgement"] is not None],
+        "signoff": signoff_view(result.signoff, names),
     }
 
 

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from grader.models.judgement import AppliedJudgement
 from grader.models.result import GradingResult
 from grader.render.terminal import plain, visible
 
@@ -31,6 +32,11 @@ def _ids(ids: list[str], limit: int = 6) -> str:
     return ", ".join(ids[:limit]) + f" (+{len(ids) - limit})"
 
 
+def _judgement_line(j: AppliedJudgement) -> str:
+    """``* Judged fails by A. Inspector (Lead inspector), 2008-07-20: reason``: the mark and whose it is."""
+    return f"* Judged {j.outcome} by {j.by} ({j.role}), {j.date}: {j.reason}"
+
+
 def render_table(result: GradingResult, console: Console) -> None:
     """Print the result; every grade is shown as a word, colour is only a second cue."""
     meta = result.meta
@@ -41,7 +47,9 @@ def render_table(result: GradingResult, console: Console) -> None:
         visible(f"Framework: {meta.pack.title} ({meta.pack.name} {meta.pack.version})\n"),
         "Overall: ", (visible(o.label), _style(result, o.grade)),
     )
-    if o.assessed_grade != o.grade:
+    if o.judgement is not None:
+        head.append(visible(f"  (judged; the policy gave {o.rule_outcome})"))
+    elif o.assessed_grade != o.grade:
         head.append(visible(f"  (as assessed, before mitigation: {o.assessed_grade})"))
     head.append(visible(f"\n{o.rationale}"))
     console.print(Panel(head, title="grader", expand=False))
@@ -52,8 +60,11 @@ def render_table(result: GradingResult, console: Console) -> None:
     pillars.add_column("As assessed")
     pillars.add_column("Why")
     for p in result.pillars:
-        pillars.add_row(plain(p.title), plain(p.label, _style(result, p.grade)),
-                        plain(p.assessed_grade, _style(result, p.assessed_grade)), plain(p.rationale))
+        grade = plain(p.label, _style(result, p.grade))
+        if p.judgement is not None:
+            grade.append(visible(f"\n* judged\n(policy: {p.rule_outcome})"), style="bold")
+        pillars.add_row(plain(p.title), grade, plain(p.assessed_grade, _style(result, p.assessed_grade)),
+                        plain(p.rationale if p.judgement is None else f"{p.rationale}\n{_judgement_line(p.judgement)}"))
     console.print(pillars)
 
     crit = Table(title="Criteria", show_lines=True)
@@ -66,9 +77,13 @@ def render_table(result: GradingResult, console: Console) -> None:
         if f.areas_for_improvement:
             n = len(f.areas_for_improvement)
             outcome.append(f", with {n}\narea{'s' if n != 1 else ''} for\nimprovement")
-        if f.assessed_outcome != f.outcome:
+        if f.judgement is not None:
+            outcome.append(visible(f"\n* judged\n(rules: {f.rule_outcome})"), style="bold")
+        elif f.assessed_outcome != f.outcome:
             outcome.append(visible(f"\n(assessed {f.assessed_outcome})"), style="dim")
         reason_parts = [plain(f.rationale)]
+        if f.judgement is not None:
+            reason_parts.insert(0, plain(_judgement_line(f.judgement), style="bold"))
         if f.mitigation:
             reason_parts.append(plain(f"Mitigated ({f.mitigation.basis}): {f.mitigation.rationale}", style="italic"))
         if f.uplift:
@@ -83,8 +98,13 @@ def render_table(result: GradingResult, console: Console) -> None:
     console.print(crit)
     for c in result.context:
         console.print(Text.assemble(("Context", "bold"), visible(f" ({c.note}): {c.rationale}")))
+    if o.judgement is not None:
+        console.print(plain(_judgement_line(o.judgement)))
     for warning in result.warnings:
         console.print(plain(f"warning: {warning}", style="yellow"))
+    if result.signoff is not None:
+        console.print(plain(f"Sign-off: {result.signoff.message}",
+                            style="green" if result.signoff.status == "signed" else "yellow"))
     tail = f"{meta.evidence_set.verified} verified items of {meta.evidence_set.items}"
     if result.unverified:
         tail += f"; {len(result.unverified)} unverified, not relied on: {_ids(result.unverified)}"

@@ -64,7 +64,10 @@ def line_matches(expected: str, output: str) -> bool:
     return False
 
 
-def test_the_tutorial_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def run_page(doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Run a docs page's blocks in order in a copy of rules/ and evidence/; each command with its exit code.
+
+    Other pages with runnable commands (docs/judgement.md) are run by this too."""
     shutil.copytree(ROOT / "rules" / "acpo-major-crime-2008", tmp_path / "rules" / "acpo-major-crime-2008")
     shutil.copytree(ROOT / "evidence" / "derbyshire-2008", tmp_path / "evidence" / "derbyshire-2008")
     monkeypatch.chdir(tmp_path)
@@ -72,8 +75,8 @@ def test_the_tutorial_runs_as_written(tmp_path: Path, monkeypatch: pytest.Monkey
     ran: list[tuple[str, int]] = []
     last: Block | None = None
     output = ""
-    for block in blocks(DOC.read_text(encoding="utf-8")):
-        where = f"docs/rule-authoring.md:{block.line}"
+    for block in blocks(doc.read_text(encoding="utf-8")):
+        where = f"docs/{doc.name}:{block.line}"
         if block.info == "sh":
             output = ""
             for command in filter(None, (c.strip() for c in block.body.splitlines())):
@@ -93,6 +96,11 @@ def test_the_tutorial_runs_as_written(tmp_path: Path, monkeypatch: pytest.Monkey
             for expected in filter(None, (e.strip() for e in block.body.splitlines())):
                 assert line_matches(expected, output), f"{where}: not in the output: {expected!r}\n{output}"
         last = block
+    return ran
+
+
+def test_the_tutorial_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ran = run_page(DOC, tmp_path, monkeypatch)
     # the page walks the whole loop: scaffold, test, see a failure, explain, fix, check
     commands = [c for c, _ in ran]
     for needed in ("grader rules new", "grader rules test", "grader explain", "grader rules check"):

@@ -185,10 +185,10 @@ def test_an_engine_failure_on_one_force_is_exit_70_and_the_rest_are_graded(
     b = copy_set(default_evidence(), tmp_path / "b", "force-b")
     real = run_module.Grader.grade
 
-    def flaky(self: run_module.Grader, loaded):  # type: ignore[no-untyped-def]
+    def flaky(self: run_module.Grader, loaded, *records):  # type: ignore[no-untyped-def]
         if loaded.evidence.manifest.id == "force-a":
             raise EngineError("simulated")
-        return real(self, loaded)
+        return real(self, loaded, *records)
 
     monkeypatch.setattr(run_module.Grader, "grade", flaky)
     report = grade_batch([a, b], default_pack(), tmp_path / "r", render_json)

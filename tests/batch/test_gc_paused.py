@@ -13,6 +13,7 @@ from grader.grading.batch import grade_batch
 from grader.gcpause import gc_paused
 from grader.grading.run import Grader, grade_paths
 from grader.loading.evidence import load_evidence
+from grader.loading.judgements import load_judgements
 from grader.loading.pack import load_pack
 from grader.render.json import render_json
 
@@ -20,7 +21,7 @@ from grader.render.json import render_json
 def _with_collector_running() -> str:
     assert gc.isenabled()
     with Grader(load_pack(default_pack())) as grader:
-        return render_json(grader.grade(load_evidence(default_evidence())))
+        return render_json(grader.grade(load_evidence(default_evidence()), load_judgements(default_evidence())))
 
 
 def test_results_are_the_same_bytes_with_the_collector_paused(tmp_path: Path) -> None:

@@ -1,0 +1,8 @@
+"""Fixtures for the judgement and sign-off tests (helpers in judgekit.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))

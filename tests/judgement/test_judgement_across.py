@@ -1,0 +1,74 @@
+"""Judgements across results: diff names them apart from rule and evidence changes; moderate lists them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from judgekit import INT06_FAILS, copy_set, grader, write_judgements
+
+
+def result_file(ev: Path, out: Path) -> Path:
+    code, _, err = grader("grade", ev, "--format", "json", "--out", out)
+    assert code == 0, err
+    return out
+
+
+def diff(old: Path, new: Path) -> dict:
+    code, out, err = grader("diff", old, new, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_diff_names_a_judgement_added_changed_stale_and_removed(tmp_path: Path) -> None:
+    ev = copy_set(tmp_path)
+    plain = result_file(ev, tmp_path / "plain.json")
+    write_judgements(ev, INT06_FAILS)
+    judged = result_file(ev, tmp_path / "judged.json")
+
+    d = diff(plain, judged)
+    assert [(j["target"], j["change"]) for j in d["judgements"]] == [("INT-06", "added")]
+    assert d["evidence_files"] == [] and d["items"] == []  # a judgement is not an evidence change
+    assert not d["same_inputs"] and not d["no_change"]
+    [int06] = [c for c in d["criteria"] if c["criterion"] == "INT-06"]
+    assert int06["status"] == "outcome"
+    assert "the inspectors judged it fails (the rules give meets), by A. Inspector" in int06["why"]
+    assert not any("no input of this criterion changed" in w for w in int06["why"])
+
+    write_judgements(ev, INT06_FAILS.replace("date: 2008-07-20", "date: 2008-07-21"))
+    d = diff(judged, result_file(ev, tmp_path / "redated.json"))
+    assert [(j["change"], j["fields"]) for j in d["judgements"]] == [("changed", ["date"])]
+
+    write_judgements(ev, INT06_FAILS.replace("rule_outcome: meets", "rule_outcome: exceeds"))
+    d = diff(judged, result_file(ev, tmp_path / "stale.json"))
+    [stale] = d["judgements"]
+    assert stale["change"] == "stale" and "the rules give meets, it answered exceeds" in stale["why"]
+
+    d = diff(judged, plain)
+    assert [(j["target"], j["change"]) for j in d["judgements"]] == [("INT-06", "removed")]
+    code, out, _ = grader("diff", judged, plain)
+    assert code == 0 and "judgement removed: INT-06 had been judged fails by A. Inspector" in " ".join(out.split())
+
+    assert diff(judged, judged)["no_change"]
+
+
+def test_moderate_lists_where_inspectors_overrode_the_rules(tmp_path: Path) -> None:
+    a = copy_set(tmp_path, "force-a")
+    b = copy_set(tmp_path, "force-b")
+    for ev in (a, b):
+        manifest = ev / "evidence-set.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace("id: derbyshire-2008", f"id: {ev.name}"),
+                            encoding="utf-8")
+    write_judgements(b, INT06_FAILS)
+    results = tmp_path / "results"
+    results.mkdir()
+    for ev in (a, b):
+        result_file(ev, results / f"{ev.name}.json")
+    code, out, err = grader("moderate", results, "--format", "json")
+    assert code == 0, err
+    [j] = json.loads(out)["judgements"]
+    assert (j["target"], j["evidence_set"], j["outcome"], j["rule_outcome"], j["by"]) == (
+        "INT-06", "force-b", "fails", "meets", "A. Inspector")
+    code, out, _ = grader("moderate", results)
+    flat = " ".join(out.split())
+    assert "Where inspectors overrode the rules" in flat and "1 judgements" in flat

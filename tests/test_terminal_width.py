@@ -211,3 +211,13 @@ def test_a_table_never_gets_a_column_narrower_than_its_longest_word() -> None:
     assert fitted_table(Console(width=38), columns, rows) is None  # 2 + 30 + 3 borders + 4 padding = 39
     table = fitted_table(Console(width=39), columns, rows)
     assert table is not None and [c.width for c in table.columns] == [2, 30]
+
+
+def test_no_color_removes_every_style_bold_and_italic_too() -> None:
+    """NO_COLOR (no-color.org): no escape sequence at all, even on a terminal (FORCE_COLOR)."""
+    styled = runner.invoke(app, ["grade"], env={"FORCE_COLOR": "1", "NO_COLOR": None, "COLUMNS": "200"}).stdout
+    assert "\x1b[1m" in styled  # the guard: on a terminal, grader does style (bold banner, colours)
+    for value in ("1", "true"):
+        res = runner.invoke(app, ["grade"], env={"FORCE_COLOR": "1", "NO_COLOR": value, "COLUMNS": "200"})
+        assert res.exit_code == 0 and "\x1b[" not in res.stdout, repr(res.stdout[:200])
+        assert res.stdout == runner.invoke(app, ["grade"], env={"COLUMNS": "200", "NO_COLOR": None}).stdout

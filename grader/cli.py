@@ -168,13 +168,16 @@ def _print_problems(problems: list[Problem], notes: bool) -> None:
 
 
 def _counts(problems: list[Problem], notes: bool) -> str:
-    """``N errors, M warnings`` and, if there are notes, how many and how to see them."""
+    """``N errors, M warnings`` and, if there are notes, how many and how to see them (wrapped
+    between words at the console's width, unlike the problem lines above it)."""
     by = {s: sum(1 for p in problems if p.severity == s) for s in ("error", "warning", "note")}
     text = f"{by['error']} errors, {by['warning']} warnings"
     if by["note"]:
         codes = ", ".join(sorted({p.code for p in problems if p.severity == "note"}))
         text += f", {by['note']} notes ({codes}{'' if notes else '; --notes lists them'})"
-    return text
+    from grader.render.layout import wrap_lines
+
+    return wrap_lines(text, _stdout().width)
 
 
 @app.command()
@@ -374,7 +377,9 @@ def explain(
         raise typer.BadParameter("name a criterion (e.g. INT-01), or use --pillar PILLAR or --overall")
     else:
         text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack(), judgements, who)
-    _echo(text)
+    from grader.render.layout import wrap_lines
+
+    _echo(wrap_lines(text, _stdout().width))
 
 
 class CheckFormat(str, Enum):

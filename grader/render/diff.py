@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from grader.analysis.diff import Change, ResultDiff
-from grader.render.terminal import plain
+from grader.render.layout import Column, fitted_table, stacked
+from grader.render.terminal import plain, visible
 
 
 def _arrow(c: Change) -> str:
@@ -45,47 +46,79 @@ def render_diff(diff: ResultDiff, console: Console) -> None:
         for why in diff.overall.why:
             console.print(plain(f"  - {why}"))
 
-    if diff.pillars:
-        table = Table(title="Pillars that changed")
-        table.add_column("Pillar")
-        table.add_column("Grade")
-        table.add_column("Why", ratio=1)
-        for p in diff.pillars:
-            table.add_row(plain(p.title), plain(_arrow(p.grade)),
-                          plain("\n".join(f"- {w}" for w in p.why) or "its reason's wording changed"))
-        console.print(table)
-    else:
-        console.print(plain("pillars: unchanged"))
-
-    if diff.criteria:
-        table = Table(title="Criteria that changed", show_lines=True)
-        table.add_column("Criterion", no_wrap=True)
-        table.add_column("Change", no_wrap=True)
-        table.add_column("Outcome")
-        table.add_column("Why", ratio=1)
-        for c in diff.criteria:
-            why = list(c.why)
-            if c.cited_added:
-                why.append(f"now cites {', '.join(c.cited_added)}")
-            if c.cited_removed:
-                why.append(f"no longer cites {', '.join(c.cited_removed)}")
-            table.add_row(plain(c.criterion), plain(c.status), plain(_arrow(c.outcome)),
-                          plain("\n".join([c.title, *(f"- {w}" for w in why)])))
-        console.print(table)
-    else:
-        console.print(plain("criteria: unchanged"))
-
+    _print_pillars(diff, console)
+    _print_criteria(diff, console)
     for j in diff.judgements:
-        console.print(f"judgement {j.change}: {j.why}", markup=False)
+        console.print(plain(f"judgement {j.change}: {j.why}"))
+    _print_items(diff, console)
 
-    if diff.items:
-        table = Table(title="Evidence that changed")
-        table.add_column("Item", no_wrap=True)
-        table.add_column("Change", no_wrap=True)
-        table.add_column("Criteria")
-        table.add_column("Fields", ratio=1)
-        for it in diff.items:
-            table.add_row(plain(f"{it.id}\n({it.kind})"), plain(it.change), plain(", ".join(it.criteria) or "-"),
-                          plain("\n".join(f"{f.field}: {f.was!r} -> {f.now!r}" if f.field != "statement"
-                                          else "statement reworded" for f in it.fields) or "-"))
+
+def _lines(*groups: list[str]) -> list[Text]:
+    """One Text per line of a cell, so the stacked layout can wrap each with its indent."""
+    return [plain(line) for group in groups for line in group]
+
+
+def _print_pillars(diff: ResultDiff, console: Console) -> None:
+    """Pillars that changed: a table, or each pillar's line with its reasons under it."""
+    if not diff.pillars:
+        console.print(plain("pillars: unchanged"))
+        return
+    whys = [[f"- {w}" for w in p.why] or ["its reason's wording changed"] for p in diff.pillars]
+    rows = [[plain(p.title), plain(_arrow(p.grade)), plain("\n".join(why))] for p, why in zip(diff.pillars, whys)]
+    table = fitted_table(console, [Column("Pillar"), Column("Grade"), Column("Why", grow=1, readable=30)], rows,
+                         title="Pillars that changed")
+    if table is not None:
         console.print(table)
+        return
+    console.print(Text("Pillars that changed", style="bold"))
+    for p, why in zip(diff.pillars, whys):
+        console.print(stacked(console, Text.assemble((visible(p.title), "bold"), visible(f": {_arrow(p.grade)}")),
+                              _lines(why)))
+
+
+def _print_criteria(diff: ResultDiff, console: Console) -> None:
+    """Criteria that changed: a table, or a line per criterion (id, status, outcome) with its
+    title and reasons under it."""
+    if not diff.criteria:
+        console.print(plain("criteria: unchanged"))
+        return
+    whys: list[list[str]] = []
+    for c in diff.criteria:
+        why = list(c.why)
+        if c.cited_added:
+            why.append(f"now cites {', '.join(c.cited_added)}")
+        if c.cited_removed:
+            why.append(f"no longer cites {', '.join(c.cited_removed)}")
+        whys.append([c.title, *(f"- {w}" for w in why)])
+    rows = [[plain(c.criterion), plain(c.status), plain(_arrow(c.outcome)), plain("\n".join(why))]
+            for c, why in zip(diff.criteria, whys)]
+    table = fitted_table(console, [Column("Criterion"), Column("Change"), Column("Outcome"),
+                                   Column("Why", grow=1, readable=30)], rows,
+                         title="Criteria that changed", show_lines=True)
+    if table is not None:
+        console.print(table)
+        return
+    console.print(Text("Criteria that changed", style="bold"))
+    for c, why in zip(diff.criteria, whys):
+        head = Text.assemble((visible(c.criterion), "bold"), visible(f" {c.status}: {_arrow(c.outcome)}"))
+        console.print(stacked(console, head, _lines(why)))
+
+
+def _print_items(diff: ResultDiff, console: Console) -> None:
+    """Evidence that changed: a table, or a line per item with the fields that changed under it."""
+    if not diff.items:
+        return
+    fields = [[f"{f.field}: {f.was!r} -> {f.now!r}" if f.field != "statement" else "statement reworded"
+               for f in it.fields] or ["-"] for it in diff.items]
+    rows = [[plain(f"{it.id}\n({it.kind})"), plain(it.change), plain(", ".join(it.criteria) or "-"),
+             plain("\n".join(lines))] for it, lines in zip(diff.items, fields)]
+    table = fitted_table(console, [Column("Item"), Column("Change"), Column("Criteria", grow=1),
+                                   Column("Fields", grow=2, readable=24)], rows, title="Evidence that changed")
+    if table is not None:
+        console.print(table)
+        return
+    console.print(Text("Evidence that changed", style="bold"))
+    for it, lines in zip(diff.items, fields):
+        head = Text.assemble((visible(it.id), "bold"),
+                             visible(f" ({it.kind}) {it.change}; criteria: {', '.join(it.criteria) or '-'}"))
+        console.print(stacked(console, head, _lines(lines)))

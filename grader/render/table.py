@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from grader.models.judgement import AppliedJudgement
-from grader.models.result import GradingResult
+from grader.models.result import CriterionFinding, GradeFinding, GradingResult
+from grader.render.layout import Column, fitted_table, stacked
 from grader.render.terminal import plain, visible
 
 #: Colour per position on the scale (best first); the words are always shown too.
@@ -37,6 +37,87 @@ def _judgement_line(j: AppliedJudgement) -> str:
     return f"* Judged {j.outcome} by {j.by} ({j.role}), {j.date}: {j.reason}"
 
 
+def _outcome(result: GradingResult, f: CriterionFinding, sep: str = "\n") -> Text:
+    """The outcome as a word, the areas for improvement weighed against it, then (after ``sep``)
+    a judgement's mark or the outcome as assessed when it differs."""
+    outcome = plain(f.outcome, _style(result, f.outcome))
+    if f.areas_for_improvement:
+        n = len(f.areas_for_improvement)
+        outcome.append(f", with {n} area{'s' if n != 1 else ''} for improvement")
+    if f.judgement is not None:
+        outcome.append(visible(f"{sep}* judged (rules: {f.rule_outcome})"), style="bold")
+    elif f.assessed_outcome != f.outcome:
+        outcome.append(visible(f"{sep}(assessed {f.assessed_outcome})"), style="dim")
+    return outcome
+
+
+def _reasons(f: CriterionFinding) -> list[Text]:
+    """A judgement, the reason, then any mitigation, uplift and concern, then what was looked for."""
+    parts = [plain(f.rationale)]
+    if f.judgement is not None:
+        parts.insert(0, plain(_judgement_line(f.judgement), style="bold"))
+    if f.mitigation:
+        parts.append(plain(f"Mitigated ({f.mitigation.basis}): {f.mitigation.rationale}", style="italic"))
+    if f.uplift:
+        parts.append(plain(f"Uplift: {f.uplift.rationale}", style="italic"))
+    for c in f.concerns:
+        parts.append(plain(f"Concern ({c.concern}): {c.rationale}", style="italic"))
+    for need in f.looked_for:
+        parts.append(plain(f"Looked for {need}", style="dim"))
+    return parts
+
+
+def _evidence(f: CriterionFinding) -> str:
+    """The ids the finding (and its mitigation) cite, the first few of them."""
+    return _ids(sorted(set(f.evidence + (f.mitigation.evidence if f.mitigation else []))))
+
+
+def _pillar_grade(result: GradingResult, p: GradeFinding, sep: str = "\n") -> Text:
+    grade = plain(p.label, _style(result, p.grade))
+    if p.judgement is not None:
+        grade.append(visible(f"{sep}* judged (policy: {p.rule_outcome})"), style="bold")
+    return grade
+
+
+def _pillar_why(p: GradeFinding) -> Text:
+    return plain(p.rationale if p.judgement is None else f"{p.rationale}\n{_judgement_line(p.judgement)}")
+
+
+def _print_pillars(result: GradingResult, console: Console) -> None:
+    """The pillars as a table, or stacked (a pillar line, then why) when the table does not fit."""
+    rows = [[plain(p.title), _pillar_grade(result, p), plain(p.assessed_grade, _style(result, p.assessed_grade)),
+             _pillar_why(p)] for p in result.pillars]
+    table = fitted_table(console, [Column("Pillar", grow=1), Column("Grade"), Column("As assessed"),
+                                   Column("Why", grow=3, readable=24)], rows, title="Pillars")
+    if table is not None:
+        console.print(table)
+        return
+    console.print(Text("Pillars", style="bold"))
+    for p in result.pillars:
+        head = Text.assemble((visible(p.title), "bold"), ": ", _pillar_grade(result, p, " "))
+        if p.assessed_grade != p.grade:
+            head.append(visible(f" (as assessed: {p.assessed_grade})"), style="dim")
+        console.print(stacked(console, head, [_pillar_why(p)]))
+
+
+def _print_criteria(result: GradingResult, console: Console) -> None:
+    """The criteria as a table, or stacked when the table does not fit: a criterion line (id,
+    outcome, title), then its wrapped reason, then the ids of its evidence."""
+    rows = [[plain(f"{f.criterion}\n{f.title}"), _outcome(result, f), Group(*_reasons(f)), plain(_evidence(f))]
+            for f in result.criteria]
+    table = fitted_table(console, [Column("Criterion", grow=1, readable=16), Column("Outcome"),
+                                   Column("Reason", grow=3, readable=32), Column("Evidence", grow=1)],
+                         rows, title="Criteria", show_lines=True)
+    if table is not None:
+        console.print(table)
+        return
+    console.print(Text("Criteria", style="bold"))
+    for f in result.criteria:
+        head = Text.assemble((visible(f.criterion), "bold"), " ", _outcome(result, f, " "))
+        head.append(visible(f": {f.title}"))
+        console.print(stacked(console, head, [*_reasons(f), plain(f"Evidence: {_evidence(f)}", style="dim")]))
+
+
 def render_table(result: GradingResult, console: Console) -> None:
     """Print the result; every grade is shown as a word, colour is only a second cue."""
     meta = result.meta
@@ -54,48 +135,8 @@ def render_table(result: GradingResult, console: Console) -> None:
     head.append(visible(f"\n{o.rationale}"))
     console.print(Panel(head, title="grader", expand=False))
 
-    pillars = Table(title="Pillars", show_lines=False)
-    pillars.add_column("Pillar")
-    pillars.add_column("Grade")
-    pillars.add_column("As assessed")
-    pillars.add_column("Why")
-    for p in result.pillars:
-        grade = plain(p.label, _style(result, p.grade))
-        if p.judgement is not None:
-            grade.append(visible(f"\n* judged\n(policy: {p.rule_outcome})"), style="bold")
-        pillars.add_row(plain(p.title), grade, plain(p.assessed_grade, _style(result, p.assessed_grade)),
-                        plain(p.rationale if p.judgement is None else f"{p.rationale}\n{_judgement_line(p.judgement)}"))
-    console.print(pillars)
-
-    crit = Table(title="Criteria", show_lines=True)
-    crit.add_column("Criterion", no_wrap=True)
-    crit.add_column("Outcome", no_wrap=True)
-    crit.add_column("Reason")
-    crit.add_column("Evidence")
-    for f in result.criteria:
-        outcome = plain(f.outcome, _style(result, f.outcome))
-        if f.areas_for_improvement:
-            n = len(f.areas_for_improvement)
-            outcome.append(f", with {n}\narea{'s' if n != 1 else ''} for\nimprovement")
-        if f.judgement is not None:
-            outcome.append(visible(f"\n* judged\n(rules: {f.rule_outcome})"), style="bold")
-        elif f.assessed_outcome != f.outcome:
-            outcome.append(visible(f"\n(assessed {f.assessed_outcome})"), style="dim")
-        reason_parts = [plain(f.rationale)]
-        if f.judgement is not None:
-            reason_parts.insert(0, plain(_judgement_line(f.judgement), style="bold"))
-        if f.mitigation:
-            reason_parts.append(plain(f"Mitigated ({f.mitigation.basis}): {f.mitigation.rationale}", style="italic"))
-        if f.uplift:
-            reason_parts.append(plain(f"Uplift: {f.uplift.rationale}", style="italic"))
-        for c in f.concerns:
-            reason_parts.append(plain(f"Concern ({c.concern}): {c.rationale}", style="italic"))
-        for need in f.looked_for:
-            reason_parts.append(plain(f"Looked for {need}", style="dim"))
-        evidence = f.evidence + (f.mitigation.evidence if f.mitigation else [])
-        crit.add_row(plain(f"{f.criterion}\n{f.title}"), outcome, Group(*reason_parts),
-                     plain(_ids(sorted(set(evidence)))))
-    console.print(crit)
+    _print_pillars(result, console)
+    _print_criteria(result, console)
     for c in result.context:
         console.print(Text.assemble(("Context", "bold"), visible(f" ({c.note}): {c.rationale}")))
     if o.judgement is not None:

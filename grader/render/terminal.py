@@ -21,6 +21,7 @@ visible width.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -93,10 +94,15 @@ class _SafeConsole(Console):
 def console(*, stderr: bool = False, soft_wrap: bool | None = None) -> Console:
     """The console every command prints through (stdout, or stderr for problems and progress).
 
-    Tables are cut to the terminal's width on stdout; stderr lines wrap softly by default.
+    Tables are laid out for the terminal's width on stdout (render/layout.py); stderr lines wrap
+    softly by default. ``NO_COLOR`` turns off every style, bold and italic too.
     """
     wrap = stderr if soft_wrap is None else soft_wrap
-    return _SafeConsole(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=wrap)
+    # NO_COLOR (https://no-color.org) set to anything: no styling at all. rich's own reading of it
+    # drops colours but keeps bold, italic and dim; with no colour system it writes no escape.
+    plain_only = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return _SafeConsole(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=wrap,
+                        **plain_only)  # type: ignore[arg-type]
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:

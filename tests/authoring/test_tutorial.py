@@ -40,7 +40,8 @@ def blocks(text: str) -> list[Block]:
 def run(command: str, runner: CliRunner) -> tuple[int, str]:
     argv = shlex.split(command)
     if argv[0] == "grader":
-        res = runner.invoke(app, argv[1:])
+        # the tutorial shows output as a wide terminal prints it (narrower ones wrap long lines)
+        res = runner.invoke(app, argv[1:], env={"COLUMNS": "200"})
         if res.exception is not None and not isinstance(res.exception, SystemExit):
             raise res.exception
         return res.exit_code, res.output

@@ -68,8 +68,9 @@ def write_judgements(folder: Path, *entries: str, name: str = "judgements.yaml")
 
 
 def grader(*args: str | Path) -> tuple[int, str, str]:
-    """Run ``grader ARGS`` in-process: (exit code, stdout, stderr)."""
-    res = CliRunner().invoke(app, [str(a) for a in args])
+    """Run ``grader ARGS`` in-process: (exit code, stdout, stderr), on a console wide enough that
+    no sentence the tests look for is wrapped (tests/test_terminal_width.py tests the wrapping)."""
+    res = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "400"})
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         raise res.exception
     return res.exit_code, res.stdout, res.stderr

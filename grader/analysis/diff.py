@@ -306,7 +306,9 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
         why.append("criterion no longer in the pack")
     if ctx.pack_changed:
         why.append(f"pack {ctx.pack_old} -> {ctx.pack_new}")
-    rule_file = f"criteria/{cid}.yaml"
+    # the criterion's own file, whichever suffix it is written with (.yaml, .yml, .YAML)
+    rule_file = next((f for f in sorted(ctx.pack_files_changed) if f.startswith("criteria/")
+                      and f.rpartition(".")[0] == f"criteria/{cid}"), f"criteria/{cid}.yaml")
     rule_changed = rule_file in ctx.pack_files_changed
     if rule_changed:
         why.append(f"its rules changed ({rule_file})")

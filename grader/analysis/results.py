@@ -2,7 +2,8 @@
 
 ``diff`` and ``moderate`` read results, not evidence, so that a moderation meeting or a
 re-inspection can compare what was actually concluded (and published) at the time. Each file is
-read by :func:`grader.loading.result.read_result`: a file that is not a grader result is
+read by :func:`grader.loading.result.read_result` (the one reader of result JSON, as strict as
+the evidence loader): a file that is not a grader result is
 reported like any other bad input (file, line, column, field), and the problems of every file
 are reported together.
 """
@@ -33,7 +34,10 @@ def result_files(paths: Sequence[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(f for f in p.glob("*.json") if f.is_file() and not f.name.startswith("."))
+            # every *.json (any case) is a result, whatever kind of file it is: read_result then
+            # refuses a pipe or a device by name instead of it being passed over
+            found = sorted((f for f in p.iterdir() if f.suffix.lower() == ".json" and not f.name.startswith(".")
+                            and not f.is_dir()), key=lambda f: f.name)
             if not found:
                 problems.append(Problem(file=display_path(p), code="RES-004", message="no *.json result files in this folder"))
             out.extend(found)

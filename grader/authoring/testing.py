@@ -18,6 +18,7 @@ from grader.grading.run import Grader
 from grader.loading.conditions import one_of
 from grader.loading.crosscheck import check_items
 from grader.loading.evidence import LoadedEvidence, apply_defaults, load_evidence
+from grader.loading.pack import pack_files
 from grader.loading.files import display_path
 from grader.loading.validate import validate_model
 from grader.loading.yamlsrc import YamlDocument, load_yaml
@@ -90,9 +91,9 @@ def collect_cases(pack_dir: Path, pack_name: str) -> list[TestCase]:
     problems: list[Problem] = []
     cases: list[TestCase] = []
     sets: dict[Path, LoadedEvidence] = {}  # evidence sets named by `from:`, loaded once
-    for path in sorted((Path(pack_dir) / "tests").glob("*.yaml")):
+    for path in pack_files(Path(pack_dir), "tests", "test cases", problems):
         try:
-            doc = load_yaml(path, display_path(path))
+            doc = load_yaml(path, display_path(path), within=Path(pack_dir))
         except InputError as exc:
             problems.extend(exc.problems)
             continue

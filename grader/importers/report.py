@@ -34,10 +34,9 @@ import yaml
 from grader.errors import InputError, Problem, raise_if_errors
 from grader.loading.evidence import MANIFEST, load_evidence
 from grader.loading.factuse import facts_by_criterion, pack_level_facts, pack_rules, criterion_rules, clause_facts
-from grader.loading.files import display_path
+from grader.loading.files import display_path, read_text
 from grader.loading.pack import load_pack
 from grader.loading.tablesrc import figure
-from grader.loading.yamlsrc import read_text
 from grader.models.evidence import EvidenceItem, EvidenceSetManifest
 from grader.models.pack import RulePack
 

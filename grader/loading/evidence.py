@@ -4,8 +4,9 @@ Inspectors keep evidence in whatever suits the job: a folder of YAML files, one 
 export, or a capture workbook. :func:`load_evidence` is the one entry point; it dispatches on
 what it is given and every format ends in the same models, so grading never knows the format:
 
-- a **folder**: ``evidence-set.yaml`` (the manifest) and ``items/*.yaml`` / ``items/*.csv``
-  (one file per pillar or per criterion, or one in all);
+- a **folder**: ``evidence-set.yaml`` (the manifest) and ``items/*.yaml`` (or ``.yml``) /
+  ``items/*.csv`` (one file per pillar or per criterion, or one in all); any other file in
+  ``items/`` is reported, never passed over;
 - a **.yaml** file: the manifest's fields plus ``defaults:`` and ``items:`` in one file;
 - a **.csv** file: one item per row; the manifest is ``evidence-set.yaml`` beside it;
 - an **.xlsx** workbook: a Set sheet, a Documents sheet, item sheets and an Indicators sheet.
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 from grader.errors import InputError, Problem, Severity
 from grader.gcpause import gc_paused
 from grader.loading.conditions import suggest
-from grader.loading.files import InputFile, display_path, input_file
+from grader.loading.files import YAML_SUFFIXES, InputFile, display_path, folder_inputs, input_file, present
 from grader.loading.provenance import mark_files
 from grader.loading.tablesrc import TableLocator, validate_located
 from grader.loading.validate import validate_model
@@ -34,6 +35,8 @@ from grader.models.evidence import EvidenceItem, EvidenceSet, EvidenceSetManifes
 MANIFEST = "evidence-set.yaml"
 #: File suffixes :func:`load_evidence` reads, besides a folder.
 FORMATS = (".yaml", ".yml", ".csv", ".xlsx")
+#: Suffixes of the item files a set folder's ``items/`` holds (any case: ``.YML`` is read too).
+ITEM_SUFFIXES = (*YAML_SUFFIXES, ".csv")
 
 
 class Locator(Protocol):
@@ -172,18 +175,18 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 def _load_folder(root: Path) -> LoadedEvidence:
     shown = display_path(root)
     mpath = root / MANIFEST
-    if not mpath.is_file():
+    if not present(mpath):
         raise InputError([Problem(file=shown, code="EVID-001", message=f"no {MANIFEST} in this folder; is it an evidence set?")])
     problems: list[Problem] = []
     files: list[InputFile] = []
 
     def read(path: Path) -> YamlDocument | None:
         try:
-            doc = load_yaml(path, display_path(path))
+            doc = load_yaml(path, display_path(path), within=root)
+            files.append(input_file(path, root, doc.sha256))
         except InputError as exc:
             problems.extend(exc.problems)
             return None
-        files.append(input_file(path, root, doc.sha256))
         return doc
 
     mdoc = read(mpath)
@@ -193,11 +196,15 @@ def _load_folder(root: Path) -> LoadedEvidence:
 
     collected = _Items(problems)
     items_dir = root / "items"
-    item_paths = sorted(p for p in items_dir.iterdir() if p.suffix in (".yaml", ".csv")) if items_dir.is_dir() else []
+    item_paths: list[Path] = []
+    if items_dir.is_dir():
+        item_paths, unread = folder_inputs(items_dir, root, ITEM_SUFFIXES, "evidence items")
+        problems.extend(unread)
     if not item_paths:
-        problems.append(Problem(file=shown, code="EVID-003", message="no items/*.yaml or items/*.csv files: the set holds no evidence"))
+        problems.append(Problem(file=shown, code="EVID-003", message="no items/*.yaml, items/*.yml or items/*.csv "
+                                                                      "files: the set holds no evidence"))
     for path in item_paths:
-        if path.suffix == ".csv":
+        if path.suffix.lower() == ".csv":
             _csv_items(path, root, files, collected, problems)
             continue
         doc = read(path)
@@ -213,10 +220,10 @@ def _csv_items(path: Path, root: Path, files: list[InputFile], collected: _Items
 
     try:
         rows, digest = read_csv_items(path, display_path(path), problems)
+        files.append(input_file(path, root, digest))
     except InputError as exc:
         problems.extend(exc.problems)
         return
-    files.append(input_file(path, root, digest))
     for data, locator in rows:
         item = validate_located(EvidenceItem, data, locator, problems, "EVID-014", root_field="kind")
         if item is not None:
@@ -253,8 +260,8 @@ def _load_csv_file(path: Path) -> LoadedEvidence:
     """A CSV of items; its manifest is ``NAME.evidence-set.yaml`` beside ``NAME.csv`` (so a folder
     may hold several sets), else ``evidence-set.yaml`` in the same folder."""
     own = path.with_name(f"{path.stem}.{MANIFEST}")
-    mpath = own if own.is_file() else path.parent / MANIFEST
-    if not mpath.is_file():
+    mpath = own if present(own) else path.parent / MANIFEST
+    if not present(mpath):
         raise InputError([Problem(file=display_path(path), code="EVID-001",
                                   message=f"a CSV file holds items only: put the set's manifest (id, force, framework, "
                                           f"title, inspected, documents) in {own.name} or {MANIFEST} beside it")])
@@ -263,7 +270,7 @@ def _load_csv_file(path: Path) -> LoadedEvidence:
     manifest = None
     mdoc = None
     try:
-        mdoc = load_yaml(mpath, display_path(mpath))
+        mdoc = load_yaml(mpath, display_path(mpath), within=path)
         files.append(input_file(mpath, path, mdoc.sha256))
         manifest = validate_model(EvidenceSetManifest, mdoc.data if mdoc.data is not None else {}, mdoc, (),
                                   problems, "EVID-002")

@@ -27,7 +27,7 @@ from grader.loading.conditions import (
     parse_roll,
     suggest,
 )
-from grader.loading.files import InputFile, display_path, input_file
+from grader.loading.files import YAML_SUFFIXES, InputFile, display_path, folder_inputs, input_file, present
 from grader.loading.validate import validate_model
 from grader.loading.yamlsrc import PathKey, YamlDocument, load_yaml
 from grader.models.common import CRITERION_ID
@@ -93,6 +93,18 @@ def pack_path(path: Path, root: Path) -> str:
     return shown
 
 
+def pack_files(root: Path, folder: str, holds: str, problems: list[Problem]) -> list[Path]:
+    """The YAML files (``.yaml`` or ``.yml``, any case) of the pack's ``folder`` (``facts``,
+    ``criteria``, ``tests``), sorted by name; any other file there, which grader would leave out,
+    is appended to ``problems`` (see :func:`grader.loading.files.folder_inputs`)."""
+    where = Path(root) / folder
+    if not where.is_dir():
+        return []
+    paths, unread = folder_inputs(where, Path(root), YAML_SUFFIXES, holds)
+    problems.extend(unread)
+    return paths
+
+
 @gc_paused()
 def load_pack(root: Path) -> LoadedPack:
     """Load and check the pack in folder ``root``; raise :class:`InputError` listing every problem."""
@@ -101,7 +113,7 @@ def load_pack(root: Path) -> LoadedPack:
     if not root.is_dir():
         raise InputError([Problem(file=shown, code="PACK-001", message="rule pack folder not found")])
     manifest_path = root / "pack.yaml"
-    if not manifest_path.is_file():
+    if not present(manifest_path):
         raise InputError([Problem(file=shown, code="PACK-001", message="no pack.yaml in this folder; is it a rule pack?")])
 
     problems: list[Problem] = []
@@ -110,18 +122,18 @@ def load_pack(root: Path) -> LoadedPack:
 
     def read(path: Path) -> YamlDocument | None:
         try:
-            doc = load_yaml(path, pack_path(path, root))
+            doc = load_yaml(path, pack_path(path, root), within=root)
+            files.append(input_file(path, root, doc.sha256))
         except InputError as exc:
             problems.extend(exc.problems)
             return None
-        files.append(input_file(path, root, doc.sha256))
-        docs[str(path.relative_to(root))] = doc
+        docs[path.relative_to(root).as_posix()] = doc
         return doc
 
     # 1. fact catalogue
     facts: dict[str, FactSpec] = {}
     fact_where: dict[str, str] = {}
-    for path in sorted((root / "facts").glob("*.yaml")):
+    for path in pack_files(root, "facts", "fact catalogues", problems):
         doc = read(path)
         if doc is None:
             continue
@@ -178,7 +190,7 @@ def load_pack(root: Path) -> LoadedPack:
     criteria: list[Criterion] = []
     criterion_files: dict[str, str] = {}
     rule_positions: dict[tuple[str, str], Located] = {}
-    crit_paths = sorted((root / "criteria").glob("*.yaml"))
+    crit_paths = pack_files(root, "criteria", "criteria", problems)
     known_ids = [p.stem for p in crit_paths]
     for path in crit_paths:
         doc = read(path)
@@ -194,12 +206,13 @@ def load_pack(root: Path) -> LoadedPack:
                 line, col = doc.position((section, i))
                 rule_positions[(crit.id, f"{section}/{rule.id}")] = Located(doc.display, line, col)
     if not crit_paths:
-        problems.append(Problem(file=shown, code="PACK-020", message="no criteria/*.yaml files: a pack needs criteria"))
+        problems.append(Problem(file=shown, code="PACK-020", message="no criteria/*.yaml (or .yml) files: a pack "
+                                                                     "needs criteria"))
 
     # 4. glossary
     glossary: list[GlossaryTerm] = []
     gpath = root / "glossary.yaml"
-    if gpath.is_file():
+    if present(gpath):
         gdoc = read(gpath)
         if gdoc is not None:
             g = validate_model(_GlossaryFile, gdoc.data if gdoc.data is not None else {}, gdoc, (), problems, "PACK-030")

@@ -18,7 +18,6 @@ is read by its saved result; a formula that was never calculated is an error, ne
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 import zipfile
@@ -40,7 +39,7 @@ from grader.loading.tablesrc import (
     read_header,
     row_to_item,
 )
-from grader.loading.yamlsrc import MAX_FILE_BYTES
+from grader.loading.files import read_bytes
 
 #: Largest total of a workbook's unpacked parts (a 20 MB zip of repeated XML can unpack to GBs).
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -110,14 +109,7 @@ def _rows(values_ws: Any, formula_ws: Any, display: str, sheet: str,
 
 def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
     """Read ``path``; return what it holds and the problems found (raises only if it is unreadable)."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError([Problem(file=display, code="LOAD-001", message=f"cannot read: {exc.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise InputError([Problem(file=display, code="LOAD-002",
-                                  message=f"file is {size:,} bytes; grader reads files up to {MAX_FILE_BYTES:,} bytes")])
-    raw = path.read_bytes()
+    raw, digest = read_bytes(path, display)
     _check_zip(path, display, raw)
     import openpyxl  # imported here: only workbook users pay for it
 
@@ -136,7 +128,7 @@ def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
     try:
         sheets = {name.lower(): name for name in values_wb.sheetnames}
         book = Workbook(manifest={}, manifest_cells=TableLocator(display, Cell(display, SET_SHEET, 1)),
-                        sha256=hashlib.sha256(raw).hexdigest())
+                        sha256=digest)
 
         def rows_of(name: str) -> list[tuple[int, dict[int, Any]]]:
             return _rows(values_wb[name], formula_wb[name], display, name, problems)

@@ -15,7 +15,6 @@ code) and this module turns nodes into data itself:
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,15 +23,14 @@ from typing import Any
 import yaml
 
 from grader.errors import InputError, Problem
+# MAX_FILE_BYTES is re-exported for the readers that import it from here (one cap, one opener).
+from grader.loading.files import MAX_FILE_BYTES, read_text  # noqa: F401
 
 try:  # the C composer is ~10x faster; both keep marks
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-#: Largest file grader reads. Evidence sets are kilobytes; 20 MB leaves room for big programmes
-#: while keeping a mistaken 50 MB export from eating memory.
-MAX_FILE_BYTES = 20 * 1024 * 1024
 #: Deepest nesting of mappings and sequences. Rule conditions need fewer than 20 levels.
 MAX_DEPTH = 64
 #: Most nodes one document may expand to, aliases included (the "billion laughs" guard).
@@ -161,52 +159,14 @@ def dotted(path: PathKey) -> str:
     return out
 
 
-def read_text(path: Path, display: str) -> tuple[str, str]:
-    """Read a file as UTF-8 (a leading BOM is allowed), refusing huge or non-text files.
+def load_yaml(path: Path, display: str | None = None, *, within: Path | None = None) -> YamlDocument:
+    """Parse ``path`` into a :class:`YamlDocument` or raise a located :class:`InputError`.
 
-    Returns the text and the SHA-256 of the bytes read, so provenance needs no second read.
+    The file is read by :func:`grader.loading.files.read_text` (regular files only, size capped;
+    ``within``: the set or pack folder it must stay inside).
     """
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError([Problem(file=display, code="LOAD-001", message="file not found")]) from None
-    except OSError as exc:
-        raise InputError([Problem(file=display, code="LOAD-001", message=f"cannot read: {exc.strerror}")]) from None
-    if path.is_dir():
-        raise InputError([Problem(file=display, code="LOAD-001", message="is a folder, expected a file")])
-    if size > MAX_FILE_BYTES:
-        raise InputError(
-            [
-                Problem(
-                    file=display,
-                    code="LOAD-002",
-                    message=f"file is {size:,} bytes; grader reads files up to {MAX_FILE_BYTES:,} bytes",
-                )
-            ]
-        )
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig"), hashlib.sha256(raw).hexdigest()
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(
-            [
-                Problem(
-                    file=display,
-                    line=line,
-                    column=col,
-                    code="LOAD-003",
-                    message=f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded",
-                )
-            ]
-        ) from None
-
-
-def load_yaml(path: Path, display: str | None = None) -> YamlDocument:
-    """Parse ``path`` into a :class:`YamlDocument` or raise a located :class:`InputError`."""
     display = display or str(path)
-    text, digest = read_text(path, display)
+    text, digest = read_text(path, display, within=within)
     doc = parse_yaml(text, path, display)
     doc.sha256 = digest
     return doc

@@ -154,8 +154,8 @@ JudgementsOpt = Annotated[
 ]
 
 
-NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (true, not a mistake: e.g. a fact "
-                                                         "no rule weighs yet); by default they are only counted.")]
+NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (true, not a mistake: e.g. a statistic "
+                                                         "no rule weighs); by default they are only counted.")]
 
 
 def _print_problems(problems: list[Problem], notes: bool) -> None:

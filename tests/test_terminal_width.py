@@ -155,8 +155,8 @@ def moderation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("moderation")
     out = root / "results"
     out.mkdir()
-    for set_id, remove, dup in (("force-a", (), 0), ("force-b", ("ENF-01-S3", "ENF-01-S5"), 1),
-                                ("force-c", ("ENF-01-S3", "ENF-01-S5"), 0)):
+    for set_id, remove, dup in (("force-a", (), 0), ("force-b", ("ENF-01-S3", "ENF-01-S5", "ENF-01-S6"), 1),
+                                ("force-c", ("ENF-01-S3", "ENF-01-S5", "ENF-01-S6"), 0)):
         s = copy_set(default_evidence(), root / set_id, set_id, f"Force {set_id[-1].upper()}")
         for item in remove:
             remove_item(s, item)

@@ -83,3 +83,13 @@ def test_the_report_shows_meets_with_n_areas_for_improvement(graded: GradingResu
     assert "**Outcome: Meets the standard**, with 2 areas for improvement" in text
     assert "**Outcome: Meets the standard**, with 1 area for improvement" in text
     assert "(INT-01-A1, weighed against the outcome)" in text
+
+
+def test_a_fact_the_standard_names_is_weighed_by_a_rule_not_decoration(graded: GradingResult) -> None:
+    # PRE-05's standard asks for a policy "known to the staff who need it": the fact that not every
+    # critical incident manager has had witness protection input is weighed by PRE-05's own
+    # concern, whose sentence names the shortfall in the rationale.
+    pre05 = graded.criterion("PRE-05")
+    assert pre05.outcome == "meets"
+    assert "not every critical incident manager has had witness protection input (PRE-05-A1)" in pre05.rationale
+    assert {c.id: c.role for c in pre05.cited}["PRE-05-A1"] == "against"

@@ -355,7 +355,7 @@ class _Linter:
                 if name in self.pack.facts and name not in used:
                     self.add(doc, ("facts", name), "LINT-080",
                              f"fact {name!r} is declared but no rule tests it; evidence may carry it, but it never "
-                             "counts towards a finding", "note", key=True)
+                             "counts towards a finding", "warning", key=True)
 
     def placeholders(self) -> None:
         """What ``grader rules new`` left for the inspector to write: TODO texts, placeholder tags."""

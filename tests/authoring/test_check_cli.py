@@ -137,16 +137,23 @@ def test_a_missing_pack_folder(tmp_path: Path) -> None:
 def test_the_bundled_pack_passes(pack_dir: Path) -> None:
     exit_code, located, output = run_check(str(pack_dir))
     assert exit_code == 0
-    # its only findings are notes (facts no rule tests yet): counted, not listed, not failing
+    # every fact of its catalogue is tested by some rule (issue 16): nothing to list
     assert located == []
-    assert output.rstrip().splitlines()[-1] == "0 errors, 0 warnings, 155 notes (LINT-080; --notes lists them)"
-    assert run_check(str(pack_dir), "--strict")[0] == 0
+    assert output.rstrip().splitlines()[-1] == "0 errors, 0 warnings"
+    assert run_check(str(pack_dir), "--strict", "--notes")[0] == 0
 
 
-def test_notes_are_listed_when_asked(pack_dir: Path) -> None:
-    exit_code, located, output = run_check(str(pack_dir), "--notes")
+def test_a_fact_no_rule_tests_fails_the_strict_check(tmp_path: Path, pack_dir: Path) -> None:
+    pack = pack_copy(tmp_path, pack_dir)
+    edit(pack / "facts" / "common.yaml", "facts:\n",
+         "facts:\n  decoration:\n    type: bool\n    description: Recorded, weighed by no rule.\n")
+    line = (pack / "facts" / "common.yaml").read_text(encoding="utf-8").splitlines().index("  decoration:") + 1
+    exit_code, located, output = run_check(str(pack))
     assert exit_code == 0
-    assert len(located) == 155 and all(m["code"] == "LINT-080" and m["msg"].endswith("(note)") for m in located)
-    assert output.rstrip().splitlines()[-1] == "0 errors, 0 warnings, 155 notes (LINT-080)"
-    problems = json.loads(runner.invoke(app, ["rules", "check", str(pack_dir), "--format", "json"]).output)
-    assert len(problems) == 155 and {p["severity"] for p in problems} == {"note"}
+    assert [(m["code"], int(m["line"])) for m in located] == [("LINT-080", line)]
+    assert "fact 'decoration' is declared but no rule tests it" in located[0]["msg"]
+    assert located[0]["msg"].endswith("(warning)")
+    assert output.rstrip().splitlines()[-1] == "0 errors, 1 warnings"
+    assert run_check(str(pack), "--strict")[0] == EXIT_TEST_FAILED
+    problems = json.loads(runner.invoke(app, ["rules", "check", str(pack), "--format", "json"]).output)
+    assert [(p["code"], p["severity"]) for p in problems] == [("LINT-080", "warning")]

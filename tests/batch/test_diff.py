@@ -109,7 +109,7 @@ def test_a_changed_rule_and_pack_version_are_named(derbyshire_json: Path, tmp_pa
     crit = pack / "criteria" / "ENF-01.yaml"
     text = crit.read_text(encoding="utf-8")
     assert "at_least: 2" in text
-    crit.write_text(text.replace("at_least: 2", "at_least: 4", 1), encoding="utf-8")
+    crit.write_text(text.replace("at_least: 2", "at_least: 5", 1), encoding="utf-8")  # 4 items show scrutiny
     new = grade_to_file(default_evidence(), tmp_path / "new.json", pack)
     assert new.criterion("ENF-01").outcome != "meets"
     d = diff_results(load_result(derbyshire_json), new)

@@ -30,13 +30,14 @@ def _force(root: Path, set_id: str, remove: tuple[str, ...] = (), duplicates: in
 @pytest.fixture(scope="module")
 def split_bullets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Force B recorded the police authority's business plans as two bullets, force C as one;
-    neither has the budget or briefing strengths. Force A is the bundled set."""
+    neither has the budget or briefing strengths (nor the
+    authority's requests for briefings). Force A is the bundled set."""
     root = tmp_path_factory.mktemp("split")
     out = root / "results"
     out.mkdir()
     for set_id, remove, dup in (("force-a", (), 0),
-                                ("force-b", ("ENF-01-S3", "ENF-01-S5"), 1),
-                                ("force-c", ("ENF-01-S3", "ENF-01-S5"), 0)):
+                                ("force-b", ("ENF-01-S3", "ENF-01-S5", "ENF-01-S6"), 1),
+                                ("force-c", ("ENF-01-S3", "ENF-01-S5", "ENF-01-S6"), 0)):
         grade_to_file(_force(root, set_id, remove, dup), out / f"{set_id}.json")
     return out
 
@@ -81,11 +82,11 @@ def test_an_outcome_on_far_fewer_items_than_its_peers_is_thin(tmp_path: Path) ->
         grade_to_file(_force(tmp_path, set_id, duplicates=7), out / f"{set_id}.json")
     results = load_results([out])
     cited = {r.meta.evidence_set.id: len(r.criterion("ENF-01").evidence) for _, r in results}
-    assert cited == {"force-a": 5, "force-d": 12, "force-e": 12}
+    assert cited == {"force-a": 6, "force-d": 13, "force-e": 13}
     report = moderate(results)
     (t,) = report.thin
     assert (t.criterion, t.evidence_set, t.outcome, t.cited, t.peer_median, t.peers) == (
-        "ENF-01", "force-a", "meets", 5, 12.0, 3)
+        "ENF-01", "force-a", "meets", 6, 13.0, 3)
     # Duplicated bullets carry the same kinds and facts: same pattern, same outcome, no disparity.
     assert report.disparities == []
 

@@ -7,16 +7,26 @@ fails the test by the limit, never by a timed assertion on speed.
 
 from __future__ import annotations
 
+import json
 import re
 import resource
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from grader.bundled import default_evidence, default_pack
+from grader.engine.compiler import SENTINEL, compile_pack, ruleset_definition
+from grader.engine.limits import ENGINE_MAX_CHILDREN, ENGINE_MAX_PASSING, ruleset_shape
+from grader.engine.matcher import Matcher
+from grader.errors import EngineError, InputError
+from grader.loading.pack import load_pack
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+import packkit as kit  # noqa: E402
 
 #: Bounds every hostile case must stay within (issue 17's acceptance).
 MEMORY_BYTES = 2 * 1024**3
@@ -62,3 +72,117 @@ def test_explain_shows_the_closest_miss_of_a_kind_list_clause_that_found_nothing
     assert "sufficiency: fails" in out
     # the nearest items are named with the test they failed, in words
     assert "is a observation or interview (it is a strength)" in out
+
+
+# --- durable-rules limits, counted on the ruleset the engine is handed --------------------------
+
+
+def _one_of_pack(tmp_path: Path, values: int) -> tuple[Path, Path]:
+    """A pack whose one rule needs an item with ``score`` one of ``values`` numbers, and a set
+    with one item whose score is the last of them."""
+    when = {"some": {"fact": "score", "one_of": list(range(values))}}
+    pack = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", when)])])
+    evidence = kit.write_evidence(tmp_path, [kit.item("A-1", facts={"score": values - 1})])
+    return pack, evidence
+
+
+def test_one_of_with_511_values_is_accepted_and_grades(tmp_path: Path) -> None:
+    pack, evidence = _one_of_pack(tmp_path, ENGINE_MAX_CHILDREN)
+    check = run_grader("rules", "check", pack)
+    assert "RULE-145" not in check.stdout + check.stderr
+    proc = run_grader("grade", evidence, "--rules", pack, "--format", "json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '"meets"' in proc.stdout
+
+
+@pytest.mark.parametrize("values", [ENGINE_MAX_CHILDREN + 1, ENGINE_MAX_CHILDREN + 2])
+def test_one_of_with_512_or_513_values_is_refused_by_check_and_grade_with_the_clause_located(
+        tmp_path: Path, values: int) -> None:
+    pack, evidence = _one_of_pack(tmp_path, values)
+    check = run_grader("rules", "check", pack)
+    assert check.returncode == 1
+    crit = pack / "criteria" / "T-01.yaml"
+    hit = [line for line in check.stdout.splitlines() if "RULE-145" in line]
+    assert len(hit) == 1 and hit[0].startswith(f"{crit}:") and str(values) in hit[0] and "511" in hit[0]
+    # grade (subprocess, 2 GiB, timeout) refuses the same clause with one line: it never hangs
+    proc = run_grader("grade", evidence, "--rules", pack)
+    assert proc.returncode == 65
+    lines = error_lines(proc)
+    assert len(lines) == 1 and LOCATED.match(lines[0]) and "RULE-145" in lines[0] and str(crit) in lines[0]
+
+
+def test_a_clause_of_more_than_65536_alternatives_is_refused_at_the_clause(tmp_path: Path) -> None:
+    when = {"some": {"all": [{"fact": "score", "one_of": list(range(300))},
+                             {"fact": "count", "one_of": list(range(300))}]}}  # 90,000 alternatives
+    pack = kit.write_pack(tmp_path, [kit.criterion("T-01", [kit.rule("r", "meets", when)])])
+    with pytest.raises(InputError) as exc:
+        compile_pack(load_pack(pack).pack)
+    (problem,) = exc.value.problems
+    assert problem.code == "RULE-147" and problem.file.endswith("T-01.yaml") and problem.line is not None
+    assert "65,536" in problem.message
+
+
+def test_the_measure_agrees_with_the_engine_on_both_sides_of_each_limit() -> None:
+    """The shape is measured on the very definition the matcher creates; the engine agrees."""
+    route = {"crit_X": True}
+
+    def probe_def(expr: object) -> dict[str, object]:
+        return {"p0": {"all": [{"m": expr}]}, SENTINEL: {"all": [{"m": {"$ex": {SENTINEL: 1}}}]}}
+
+    wide = probe_def({"$and": [route, {"$or": [{"f_x": i} for i in range(ENGINE_MAX_CHILDREN + 1)]}]})
+    assert ruleset_shape(wide).widest == ENGINE_MAX_CHILDREN + 1
+    # equal tests share a node: the same 300 values twice are 300 children, not 600
+    twice = {**probe_def({"$and": [route, {"$or": [{"f_x": i} for i in range(300)]}]}),
+             "p1": {"all": [{"m": {"$and": [route, {"$or": [{"f_x": i} for i in range(300)]}]}}]}}
+    assert ruleset_shape(twice).widest == 300
+    # values of one key exclude each other; thresholds do not
+    assert ruleset_shape(wide).passing == 2  # the scope test and the sentinel's at the root
+    gte = probe_def({"$and": [route, {"$or": [{"$gte": {"f_x": -i}} for i in range(ENGINE_MAX_PASSING + 1)]}]})
+    assert ruleset_shape(gte).passing == ENGINE_MAX_PASSING + 1
+    child = textwrap.dedent(f"""
+        import json, sys
+        import durable_rules_engine as d
+        defs = json.loads(sys.stdin.read())
+        h = d.create_ruleset("x", json.dumps(defs))
+        d.assert_fact(h, json.dumps({{"id": "s", "sid": "1", "{SENTINEL}": 1}}))
+        try:
+            d.assert_facts(h, json.dumps([{{"id": "a", "sid": "1", "crit_X": True, "f_x": 99}}]))
+            print("ok")
+        except d.error as exc:
+            print("error", exc)
+    """)
+
+    def engine(defs: dict[str, object], timeout: float = TIMEOUT_S) -> str:
+        try:
+            return subprocess.run([sys.executable, "-c", child], input=json.dumps(defs), capture_output=True,
+                                  text=True, timeout=timeout, check=True).stdout.strip()
+        except subprocess.TimeoutExpired:
+            return "hang"
+
+    narrow = probe_def({"$and": [route, {"$or": [{"f_x": i} for i in range(ENGINE_MAX_CHILDREN)]}]})
+    assert ruleset_shape(narrow).within_limits() and engine(narrow) == "ok"
+    assert not ruleset_shape(wide).within_limits() and engine(wide, timeout=10) == "hang"
+
+    fits = probe_def({"$and": [route, {"$or": [{"$gte": {"f_x": -i}} for i in range(ENGINE_MAX_PASSING)]}]})
+    assert ruleset_shape(fits).passing == ENGINE_MAX_PASSING and engine(fits) == "ok"
+    assert "303" in engine(gte)
+
+
+def test_the_matcher_refuses_rather_than_hangs_on_a_ruleset_too_wide(tmp_path: Path) -> None:
+    """Even a probe that bypassed the pack check never reaches create_ruleset."""
+    pack, _ = _one_of_pack(tmp_path, 300)
+    probe = compile_pack(load_pack(pack).pack).probes[0]
+    expr = probe.patterns[0][1]
+    widened = type(probe)(key=probe.key, route=probe.route, tests=1, patterns=(
+        ("m", {"$and": [*expr["$and"][:-1], {"$or": [{"f_score": i} for i in range(600)]}]}),))
+    assert ruleset_shape(ruleset_definition([widened])[0]).widest == 600
+    with pytest.raises(EngineError, match="600"):
+        Matcher([widened])
+
+
+def test_the_bundled_pack_fits_every_limit_in_every_ruleset() -> None:
+    compiled = compile_pack(load_pack(default_pack()).pack)
+    from grader.engine.matcher import _chunks_by_route
+
+    for _, chunk in _chunks_by_route(compiled.probes):
+        assert ruleset_shape(ruleset_definition(chunk)[0]).within_limits()

@@ -22,7 +22,7 @@ from grader.bundled import default_evidence, default_pack
 from grader.engine.compiler import SENTINEL, compile_pack, ruleset_definition
 from grader.engine.limits import ENGINE_MAX_CHILDREN, ENGINE_MAX_PASSING, ruleset_shape
 from grader.engine.matcher import Matcher
-from grader.errors import EngineError, InputError
+from grader.errors import MAX_PROBLEMS_SHOWN, EngineError, InputError, Problem
 from grader.loading.pack import load_pack
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
@@ -186,3 +186,48 @@ def test_the_bundled_pack_fits_every_limit_in_every_ruleset() -> None:
 
     for _, chunk in _chunks_by_route(compiled.probes):
         assert ruleset_shape(ruleset_definition(chunk)[0]).within_limits()
+
+
+# --- many problems: each "did you mean" costs once per name, and the lines printed are capped ---
+
+
+def _csv_set(tmp_path: Path, rows: int, extra_header: str, extra_cell: str) -> Path:
+    """The bundled set plus ``items/extra.csv`` of ``rows`` item rows with one more column."""
+    evidence = tmp_path / "set"
+    shutil.copytree(default_evidence(), evidence)
+    with (evidence / "items" / "extra.csv").open("w", encoding="utf-8") as f:
+        f.write("id,pillar,kind,criterion,statement,verified,marking,collected,document,section,list,item,"
+                f"{extra_header}\n")
+        for i in range(rows):
+            f.write(f"X-{i},intelligence,strength,INT-01,Statement {i}.,TRUE,OFFICIAL,2008-07-01,"
+                    f"hmic-2008-derbyshire-major-crime,Intelligence,text,1,{extra_cell}\n")
+    return evidence
+
+
+def test_thirty_thousand_unknown_fact_cells_end_fast_with_a_capped_report(tmp_path: Path) -> None:
+    # before: ~3 ms a cell re-indexing the catalogue for each suggestion (90 s), and 30,000 lines
+    evidence = _csv_set(tmp_path, 30_000, "fact:mcu_dedicated_analist", "yes")
+    proc = run_grader("grade", evidence)
+    assert proc.returncode == 65
+    lines = error_lines(proc)
+    csv = evidence / "items" / "extra.csv"
+    # each line names the file and a code (the line number is not matched: until the terminal
+    # console stops reading emoji codes, "extra.csv:100:" prints as a 100 emoji; branch outputs)
+    assert len(lines) == MAX_PROBLEMS_SHOWN + 1
+    assert all(line.startswith(str(csv)) and re.search(r" [A-Z]+-\d{3} ", line) for line in lines)
+    assert LOCATED.match(lines[0]) and "did you mean 'mcu_dedicated_analyst'?" in lines[0] and "extra.csv:2:" in lines[0]
+    assert lines[-1].startswith(f"{evidence / 'items' / 'extra.csv'}: LOAD-010 ")
+    assert f"EVID-023 x {30_000 - MAX_PROBLEMS_SHOWN:,}" in lines[-1]
+
+
+def test_capping_keeps_the_first_problems_and_counts_the_rest_once() -> None:
+    many = [Problem(file="a.csv", line=i, code="EVID-023" if i % 2 else "EVID-014", message="m")
+            for i in range(1, 251)]
+    first = InputError(many).problems
+    assert len(first) == MAX_PROBLEMS_SHOWN + 1 and [p.line for p in first[:3]] == [1, 2, 3]
+    assert first[-1].message.startswith("... and 150 more problems") and "EVID-014 x 75, EVID-023 x 75" in first[-1].message
+    # raised again with one more problem: the count is carried, never counted twice
+    again = InputError([*first, Problem(file="b.yaml", line=1, code="EVID-001", message="m")]).problems
+    assert [p.code for p in again[-2:]] == ["LOAD-010", "LOAD-010"]
+    assert "and 150 more" in again[-2].message and again[-2].file == "a.csv"
+    assert again[-1].file == "a.csv" or again[-1].file == "b.yaml"

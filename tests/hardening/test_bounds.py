@@ -7,6 +7,7 @@ fails the test by the limit, never by a timed assertion on speed.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import resource
@@ -14,7 +15,11 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import openpyxl
 
 import pytest
 
@@ -24,6 +29,7 @@ from grader.engine.limits import ENGINE_MAX_CHILDREN, ENGINE_MAX_PASSING, rulese
 from grader.engine.matcher import Matcher
 from grader.errors import MAX_PROBLEMS_SHOWN, EngineError, InputError, Problem
 from grader.loading.pack import load_pack
+from grader.loading.xlsxsrc import MAX_CELLS, MAX_RATIO, MAX_ROWS, MAX_UNPACKED_BYTES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 import packkit as kit  # noqa: E402
@@ -231,3 +237,165 @@ def test_capping_keeps_the_first_problems_and_counts_the_rest_once() -> None:
     assert [p.code for p in again[-2:]] == ["LOAD-010", "LOAD-010"]
     assert "and 150 more" in again[-2].message and again[-2].file == "a.csv"
     assert again[-1].file == "a.csv" or again[-1].file == "b.yaml"
+
+
+# --- capture workbooks: read by the cells they hold, within caps counted before parsing ---------
+
+ITEMS_PART = "xl/worksheets/sheet3.xml"
+HEADER = ("id", "pillar", "kind", "criterion", "statement", "verified", "marking", "collected", "document",
+          "section", "list", "item", "fact:mcu_dedicated_analyst")
+
+
+def _cell(ref: str, value: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def _item_row(r: int) -> str:
+    """Row ``r`` of the Items sheet: one verified strength (inline strings, openpyxl's slowest)."""
+    values = (f"X-{r}", "intelligence", "strength", "INT-01", f"Statement {r}.", "TRUE", "OFFICIAL", "2008-07-01",
+              "hmic", "Intelligence", "text", "1", "TRUE")
+    return f'<row r="{r}">' + "".join(_cell(f"{chr(65 + i)}{r}", v) for i, v in enumerate(values)) + "</row>"
+
+
+def _header_row() -> str:
+    return '<row r="1">' + "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADER)) + "</row>"
+
+
+def hostile_workbook(path: Path, rows: Callable[[], Iterator[str]], *, dimension: str = "A1:M2",
+                     declared_size: int | None = None) -> Path:
+    """A capture workbook for the bundled pack whose Items sheet holds the XML ``rows`` yields,
+    streamed into the zip (never whole in memory). ``declared_size`` makes the zip claim that
+    many unpacked bytes for the sheet, as a zip bomb's header would."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Set"
+    for row in (("field", "value"), ("id", "hostile"), ("force", "Derbyshire Constabulary"),
+                ("framework", "acpo-major-crime-2008"), ("title", "Hostile"), ("inspected", "2008-07-01")):
+        ws.append(row)
+    docs = wb.create_sheet("Documents")
+    docs.append(("key", "title"))
+    docs.append(("hmic", "A report"))
+    wb.create_sheet("Items")
+    plain = io.BytesIO()
+    wb.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != ITEMS_PART:
+                dst.writestr(info.filename, src.read(info.filename))
+                continue
+            head, _, tail = src.read(info.filename).decode().partition("<sheetData")
+            head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', head)
+            tail = tail.split("</sheetData>", 1)[1] if "</sheetData>" in tail else "</worksheet>"
+            part = zipfile.ZipInfo(ITEMS_PART)
+            part.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(part, "w", force_zip64=True) as out:
+                out.write(f"{head}<sheetData>".encode())
+                batch: list[str] = []
+                for xml in rows():
+                    batch.append(xml)
+                    if len(batch) >= 10_000:
+                        out.write("".join(batch).encode())
+                        batch.clear()
+                out.write(("".join(batch) + "</sheetData>" + tail).encode())
+    if declared_size is not None:
+        _declare_size(path, ITEMS_PART, declared_size)
+    return path
+
+
+def _declare_size(path: Path, part: str, size: int) -> None:
+    """Rewrite the central directory's unpacked size of ``part`` (its data is left alone)."""
+    raw = bytearray(path.read_bytes())
+    name = part.encode()
+    at = raw.rfind(b"PK\x01\x02" + b"\x00" * 0, 0)  # the central directory follows the data
+    while at != -1:
+        if raw[at + 46:at + 46 + len(name)] == name:
+            raw[at + 24:at + 28] = size.to_bytes(4, "little")
+            break
+        at = raw.rfind(b"PK\x01\x02", 0, at)
+    path.write_bytes(bytes(raw))
+
+
+def test_a_workbook_claiming_xfd1048576_is_read_by_the_cells_it_holds(tmp_path: Path) -> None:
+    # before: openpyxl padded every row to 16,384 columns and yielded 1,048,576 rows (minutes)
+    book = hostile_workbook(tmp_path / "lie.xlsx", lambda: iter([
+        _header_row(), _item_row(2), '<row r="1048576">' + _cell("XFD1048576", "x") + "</row>"]),
+        dimension="A1:XFD1048576")
+    assert book.stat().st_size < 40_000
+    proc = run_grader("grade", book)
+    assert proc.returncode == 65
+    lines = error_lines(proc)
+    assert lines and all(LOCATED.match(line) and "Items!" in line for line in lines)
+    # the stray cell is where the problems are: an item row with no id
+    assert any("Items!A1048576: EVID-014 missing required field 'id'" in line for line in lines)
+
+
+def test_a_workbook_of_empty_rows_packed_tight_is_refused_before_reading(tmp_path: Path) -> None:
+    # 100 MB of <row/> stored in about 100 KB: before, the rows were parsed one by one (10 GB)
+    book = hostile_workbook(tmp_path / "empty.xlsx", lambda: iter([_header_row(), _item_row(2),
+                                                                    *(["<row/>" * 10_000] * 1_700)]))
+    assert book.stat().st_size < 400_000
+    proc = run_grader("grade", book)
+    assert proc.returncode == 65
+    (line,) = error_lines(proc)
+    assert line.startswith(f"{book}: XLSX-002 ") and f"at most {MAX_RATIO} times" in line and ITEMS_PART in line
+
+
+def test_a_million_blank_rows_numbered_one_by_one_are_counted_not_parsed(tmp_path: Path) -> None:
+    book = hostile_workbook(tmp_path / "blank.xlsx", lambda: iter([
+        _header_row(), _item_row(2), *(f'<row r="{r}"/>' for r in range(3, 1_000_003))]))
+    proc = run_grader("grade", book)
+    assert proc.returncode == 65
+    (line,) = error_lines(proc)
+    assert line.startswith(f"{book}:Items!1:1: XLSX-020 the sheet writes 1,000,002 rows")
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
+    book = hostile_workbook(tmp_path / "bomb.xlsx", lambda: iter([_header_row(), _item_row(2)]),
+                            declared_size=MAX_UNPACKED_BYTES + 1)
+    proc = run_grader("grade", book)
+    assert proc.returncode == 65
+    (line,) = error_lines(proc)
+    assert line.startswith(f"{book}: XLSX-002 workbook unpacks to more than {MAX_UNPACKED_BYTES:,} bytes")
+
+
+def test_more_rows_than_the_cap_give_one_line_not_a_million(tmp_path: Path) -> None:
+    # before: 200,000 rows took 110 s and 4.5 GB and printed a line per bad cell
+    book = hostile_workbook(tmp_path / "big.xlsx", lambda: iter([_header_row(),
+                                                                  *(_item_row(r) for r in range(2, 200_002))]))
+    proc = run_grader("grade", book)
+    assert proc.returncode == 65
+    (line,) = error_lines(proc)
+    assert line.startswith(f"{book}:Items!1:1: XLSX-020 the sheet writes 200,001 rows")
+    assert f"at most {MAX_ROWS + 1:,}" in line
+
+
+def test_more_cells_than_the_cap_give_one_line(tmp_path: Path) -> None:
+    per_row = 60
+    rows = MAX_CELLS // per_row + 1
+
+    def wide() -> Iterator[str]:
+        yield _header_row()
+        for r in range(2, rows + 2):
+            yield f'<row r="{r}">' + "".join(f'<c r="{_col(c)}{r}"/>' for c in range(1, per_row + 1)) + "</row>"
+
+    book = hostile_workbook(tmp_path / "wide.xlsx", wide)
+    proc = run_grader("grade", book)
+    assert proc.returncode == 65
+    (line,) = error_lines(proc)
+    assert line.startswith(f"{book}:Items!1:1: XLSX-021 ") and f"at most {MAX_CELLS:,}" in line
+
+
+def _col(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def test_a_sheet_at_the_row_cap_grades_within_the_bounds(tmp_path: Path) -> None:
+    book = hostile_workbook(tmp_path / "cap.xlsx", lambda: iter([_header_row(),
+                                                                  *(_item_row(r) for r in range(2, MAX_ROWS + 2))]))
+    proc = run_grader("grade", book, "--format", "json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f'"X-{MAX_ROWS + 1}"' in proc.stdout or proc.stdout.count('"X-') > 0

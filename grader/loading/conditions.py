@@ -70,9 +70,9 @@ COMPARES = ("ratio", "difference")
 CLAUSE_FORMS = ("some", "none", "at_least", "at_most", "exactly")
 SCOPES = ("criterion", "pillar", "all")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-#: Most tests in one clause's condition. The engine fails (error 303) when more than 64 of its
-#: conditions hold for one fact; grader packs rulesets to stay below that, which needs every
-#: single clause to be smaller.
+#: Most tests in one clause's condition, as written (a ``one_of`` list is one). It keeps clauses
+#: readable and below the matcher's 60-test rulesets; the engine's own limits (512 children,
+#: error 303, alternatives) are measured on the compiled ruleset by grader.engine.limits.
 MAX_TESTS_PER_CLAUSE = 40
 
 

@@ -143,9 +143,12 @@ def _written(ws: Any) -> tuple[int, int]:
         while True:
             data = src.read(_CHUNK)
             chunk = carry + data
-            # count up to the last "<": a tag never holds one, so no tag is cut in two
+            # count up to the last "<": a tag never holds one, so no tag is cut in two; a chunk
+            # with none (a long text) holds no tag and is dropped, so the carry never grows
             end = chunk.rfind(b"<") if data else len(chunk)
-            end = max(end, 0)
+            if end < 0:
+                carry = b""
+                continue
             rows += len(_ROW_TAG.findall(chunk, 0, end))
             cells += len(_CELL_TAG.findall(chunk, 0, end))
             if not data:

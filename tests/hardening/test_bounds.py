@@ -349,6 +349,20 @@ def test_a_million_blank_rows_numbered_one_by_one_are_counted_not_parsed(tmp_pat
     assert line.startswith(f"{book}:Items!1:1: XLSX-020 the sheet writes 1,000,002 rows")
 
 
+def test_rows_are_counted_exactly_across_long_texts_and_chunk_boundaries(tmp_path: Path) -> None:
+    from grader.loading.xlsxsrc import _written
+
+    long_text = "word " * 1_000_000  # 5 MB without a tag: several read chunks with no "<"
+    book = hostile_workbook(tmp_path / "long.xlsx", lambda: iter([
+        _header_row(), '<row r="2">' + _cell("A2", "X-2") + _cell("E2", long_text) + "</row>",
+        *(_item_row(r) for r in range(3, 30_003))]))
+    wb = openpyxl.load_workbook(book, read_only=True)
+    try:
+        assert _written(wb["Items"]) == (30_002, 2 + 13 * 30_001)
+    finally:
+        wb.close()
+
+
 def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
     book = hostile_workbook(tmp_path / "bomb.xlsx", lambda: iter([_header_row(), _item_row(2)]),
                             declared_size=MAX_UNPACKED_BYTES + 1)

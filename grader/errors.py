@@ -73,10 +73,14 @@ class GraderError(Exception):
 
 
 class InputError(GraderError):
-    """One or more problems in the user's files; nothing was graded or written."""
+    """One or more problems in the user's files; nothing was graded or written.
+
+    ``problems`` holds at most :data:`MAX_PROBLEMS_SHOWN` of them, then one line per file
+    counting the rest by code (see :func:`capped`).
+    """
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: list[Problem] = sorted(problems, key=Problem.sort_key)
+        self.problems: list[Problem] = capped(sorted(problems, key=_shown_order))
         if not self.problems:
             raise ValueError("InputError needs at least one problem")
         super().__init__(self.problems[0].line_text())
@@ -98,3 +102,48 @@ def raise_if_errors(problems: Iterable[Problem]) -> None:
     problems = list(problems)
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
+
+
+#: Most problems one error reports. A broken 100,000-row file can hold a million problems; an
+#: inspector fixes the first few and runs again, and a million lines only bury them.
+MAX_PROBLEMS_SHOWN = 100
+#: The code of the line that counts the problems left out.
+MORE_PROBLEMS = "LOAD-010"
+
+
+def _shown_order(p: Problem) -> tuple[bool, tuple[str, int, int, str, str]]:
+    return (p.code == MORE_PROBLEMS, p.sort_key())  # a count of the rest stays last
+
+
+def capped(problems: list[Problem], limit: int = MAX_PROBLEMS_SHOWN) -> list[Problem]:
+    """The first ``limit`` of ``problems`` (in their order), then, for each file with problems
+    left out, one line: ``FILE: LOAD-010 ... and N more problems of the same kinds in this file
+    (EVID-023 x N)``. Counts already made (earlier capping) are added up, never counted twice."""
+    if len(problems) <= limit and not any(p.code == MORE_PROBLEMS for p in problems):
+        return problems
+    shown: list[Problem] = []
+    rest: dict[str, dict[str, int]] = {}  # file -> code -> count left out
+    for p in problems:
+        if p.code == MORE_PROBLEMS:
+            for code, n in _counts_in(p.message):
+                rest.setdefault(p.file, {}).setdefault(code, 0)
+                rest[p.file][code] += n
+        elif len(shown) < limit:
+            shown.append(p)
+        else:
+            by_code = rest.setdefault(p.file, {})
+            by_code[p.code] = by_code.get(p.code, 0) + 1
+    for file, by_code in sorted(rest.items()):
+        total = sum(by_code.values())
+        kinds = ", ".join(f"{code} x {n:,}" for code, n in sorted(by_code.items()))
+        shown.append(Problem(file=file, code=MORE_PROBLEMS,
+                             message=f"... and {total:,} more problems of the same kinds in this file ({kinds}); "
+                                     f"only the first {limit} are shown: fix those and run again"))
+    return shown
+
+
+def _counts_in(message: str) -> list[tuple[str, int]]:
+    """The (code, count) pairs of a MORE_PROBLEMS message."""
+    import re
+
+    return [(code, int(n.replace(",", ""))) for code, n in re.findall(r"([A-Z]+-\d{3}) x ([\d,]+)", message)]

@@ -45,8 +45,7 @@ def build() -> str:
             item = kinds[c.id]
             label = next((n for n in labels if item.facts.get(n) is True), None)
             if item.kind == "area-for-improvement" or label:
-                weighed.append(f"| {f.criterion} | {c.id} | {label or '-'} | {c.role} | {f.outcome} | "
-                               f"{c.reason.replace('|', '/')} |")
+                weighed.append(f"| {f.criterion} | {c.id} | {label or '-'} | {c.role} | {f.outcome} | {c.rule} |")
     lines = [
         "# Calibration: grader against HMIC's own judgement of Derbyshire, 2008",
         "",
@@ -73,15 +72,16 @@ def build() -> str:
         "improvement asks for something the standard does not name, or for a thing the force already",
         "does in part to be done more fully, so each is a `good_practice_shortfall`; ENF-03-A1",
         "(operations reviewed for inputs and outputs, budgets managed, but no financial review per",
-        "operation in tasking) and PMR-01-A1 (one level 2 CSI; capacity otherwise sufficient, its own",
-        "and collaborative) are partial, not absent, and so not breaches. ENF-02-W1 (command officers",
+        "operation in tasking) and PMR-01-A1 (a covert forensic specialist but no level 2 trained crime",
+        "scene investigators; capacity otherwise sufficient, its own and collaborative) are partial,",
+        "not absent, and so not breaches. ENF-02-W1 (command officers",
         "not yet trained, booked for 2008) is the one `closing_gap`, with `remedy_planned`. The rules",
         "then gave every criterion its published outcome with no change of rule needed beyond the",
         "vocabulary's own: a breach, a gap being closed or a managed risk fails a criterion as",
         "assessed (rule `unresolved-shortfall`), a dated remedy or a managed risk mitigates it, and a",
         "shortfall against good practice is weighed against the outcome, which stands.",
         "",
-        "| criterion | item | label | role | outcome | the finding's reason |",
+        "| criterion | item | label | role | outcome | cited by (its sentence is in the finding) |",
         "|---|---|---|---|---|---|",
         *weighed,
         "",

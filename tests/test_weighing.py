@@ -45,10 +45,12 @@ def test_every_item_is_cited_by_its_own_criterion_in_a_role(graded: GradingResul
         if item.kind not in QUALITATIVE or not item.verified:
             continue
         for crit in item.criteria:
-            roles = {c.id: c for c in graded.criterion(crit).cited}
+            finding = graded.criterion(crit)
+            roles = {c.id: c for c in finding.cited}
             assert item.id in roles, (item.id, crit)
             cited = roles[item.id]
-            assert cited.reason, item.id
+            # the role names what cited it: a rule, mitigation, uplift or concern the finding traced
+            assert cited.rule in {t.rule for t in finding.trace} | {"otherwise"}, (item.id, cited.rule)
             if item.kind == "area-for-improvement":
                 assert cited.role == "against", (item.id, cited.role)
 
@@ -69,7 +71,7 @@ def test_the_mitigated_gap_is_weighed_against_with_the_mitigation_as_reason(grad
     assert (enf02.assessed_outcome, enf02.outcome) == ("fails", "meets")
     roles = {c.id: c for c in enf02.cited}
     assert roles["ENF-02-W1"].role == "against"
-    assert roles["ENF-02-W1"].reason == enf02.mitigation.rationale
+    assert roles["ENF-02-W1"].rule == enf02.mitigation.rule
     assert roles["ENF-02-S1"].role == "supports"
 
 

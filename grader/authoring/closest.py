@@ -86,11 +86,15 @@ def _leaves(node: _Node) -> list[Lit]:
     return out
 
 
-def _cost(node: _Node, item: str, passing: dict[Lit, set[str]]) -> tuple[int, list[Lit]]:
-    """How many tests ``item`` fails on the cheapest way to match ``node``, and which."""
+def _cost(node: _Node, item: str, passing: dict[str, set[str]]) -> tuple[int, list[Lit]]:
+    """How many tests ``item`` fails on the cheapest way to match ``node``, and which.
+
+    ``passing`` is keyed by :meth:`Lit.ident`: a test's value may be a list (``kind: [a, b]``),
+    so a literal itself cannot be a dict key.
+    """
     if node.op == "lit":
         assert node.lit is not None
-        return (0, []) if item in passing[node.lit] else (1, [node.lit])
+        return (0, []) if item in passing[node.lit.ident()] else (1, [node.lit])
     parts = [_cost(k, item, passing) for k in node.kids]
     if node.op == "and":
         failed: list[Lit] = []
@@ -109,19 +113,20 @@ def closest_misses(pack: RulePack, crit: Criterion, loaded: LoadedEvidence,
                    clauses: list[CountClause | PairClause]) -> dict[str, list[SideMisses]]:
     """For each clause (by key), the in-scope items nearest to matching its condition(s)."""
     probes: list[CountClause] = []
-    plan: list[tuple[str, str, str, _Node, dict[Lit, str], str]] = []  # key, label, scope, tree, probes, scope probe
+    # key, label, scope, tree, probe key per literal (by Lit.ident()), scope probe
+    plan: list[tuple[str, str, str, _Node, dict[str, str], str]] = []
     for c in clauses:
         sides = [("", c.where)] if isinstance(c, CountClause) else [("first", c.first), ("second", c.second)]
         scope_key = f"closest|{c.key}|scope"
         probes.append(CountClause(key=scope_key, form="some", n=1, where=_ANY_ITEM, scope=c.scope))
         for label, cond in sides:
             tree = _nnf(cond)
-            lit_keys: dict[Lit, str] = {}
+            lit_keys: dict[str, str] = {}
             for i, lit in enumerate(_leaves(tree)):
                 key = f"closest|{c.key}|{label}|{i}"
                 where: Cond = NotOf(item=lit.test) if lit.negated else lit.test
                 probes.append(CountClause(key=key, form="some", n=1, where=where, scope=c.scope))
-                lit_keys[lit] = key
+                lit_keys[lit.ident()] = key
             whole = f"closest|{c.key}|{label}|whole"
             probes.append(CountClause(key=whole, form="some", n=1, where=cond, scope=c.scope))
             plan.append((c.key, label, c.scope, tree, lit_keys, scope_key))
@@ -147,7 +152,7 @@ def closest_misses(pack: RulePack, crit: Criterion, loaded: LoadedEvidence,
     out: dict[str, list[SideMisses]] = {}
     for clause_key, label, scope, tree, lit_keys, scope_key in plan:
         in_scope = ids(scope_key)
-        passing = {lit: ids(key) for lit, key in lit_keys.items()}
+        passing = {ident: ids(key) for ident, key in lit_keys.items()}
         matched = sorted(ids(f"closest|{clause_key}|{label}|whole"))
         costs = sorted(((n, item, failed) for item in in_scope if item not in matched
                         for n, failed in [_cost(tree, item, passing)] if n > 0), key=lambda x: (x[0], x[1]))

@@ -23,6 +23,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.engine.limits import (
+    ENGINE_MAX_CHILDREN,
+    ENGINE_MAX_PASSING,
+    MAX_ALTERNATIVES,
+    ruleset_shape,
+)
 from grader.errors import InputError, Problem
 from grader.models.pack import (
     AllOf,
@@ -72,6 +78,25 @@ class Probe:
         return {"all": [{alias: expr} for alias, expr in self.patterns], "cap": 1_000_000}
 
 
+#: The rule every ruleset carries beside its probes, and the fact that fires it (see matcher).
+SENTINEL = "__sentinel"
+
+
+def ruleset_definition(probes: list[Probe]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ruleset handed to the engine for ``probes``, and its rule names -> probe keys.
+
+    The one place a ruleset is built: the matcher creates exactly this, and
+    :func:`compile_pack` measures exactly this against the engine's limits.
+    """
+    definition: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for i, probe in enumerate(probes):
+        definition[f"p{i}"] = probe.definition()
+        names[f"p{i}"] = probe.key
+    definition[SENTINEL] = {"all": [{"m": {"$ex": {SENTINEL: 1}}}]}
+    return definition, names
+
+
 @dataclass
 class TextNeedles:
     """Text searches decided in Python: (subject, name, needle) -> boolean fact key."""
@@ -116,13 +141,46 @@ def combinators(expr: Any) -> int:
 def _check_size(probe: Probe, clause: CountClause | PairClause, problems: dict[str, Problem]) -> None:
     worst = max(combinators(expr) for _, expr in probe.patterns)
     if worst > MAX_COMBINATORS and clause.key not in problems:
-        at = clause.at
-        problems[clause.key] = Problem(
-            file=at.file if at else clause.key, line=at.line if at else None, column=at.column if at else None,
-            code="RULE-144",
-            message=f"this clause compiles to {worst} and/or groups; the matching engine takes at most "
-                    f"{MAX_COMBINATORS}. Split it into several clauses or flatten nested all/any/not",
-        )
+        problems[clause.key] = _problem(
+            clause, "RULE-144",
+            f"this clause compiles to {worst} and/or groups; the matching engine takes at most "
+            f"{MAX_COMBINATORS}. Split it into several clauses or flatten nested all/any/not")
+
+
+def _problem(clause: CountClause | PairClause, code: str, message: str) -> Problem:
+    at = clause.at
+    return Problem(file=at.file if at else clause.key, line=at.line if at else None,
+                   column=at.column if at else None, code=code, message=message)
+
+
+def _check_engine_limits(probe: Probe, clause: CountClause | PairClause, problems: dict[str, Problem]) -> None:
+    """Refuse, at the clause, a probe whose own ruleset the engine could not build or run.
+
+    Measured on the ruleset the matcher would create for this probe alone (a probe that big is
+    always alone: rulesets are packed to CHUNK_TESTS tests, far below every limit).
+    """
+    if clause.key in problems:
+        return
+    shape = ruleset_shape(ruleset_definition([probe])[0])
+    if shape.alternatives > MAX_ALTERNATIVES:
+        problems[clause.key] = _problem(
+            clause, "RULE-147",
+            f"this clause expands to more than {MAX_ALTERNATIVES:,} alternatives (every value of each "
+            "one_of list combined with every value of the others); grader takes at most "
+            f"{MAX_ALTERNATIVES:,}. Split it into several clauses, or shorten the one_of lists")
+    elif shape.widest > ENGINE_MAX_CHILDREN:
+        problems[clause.key] = _problem(
+            clause, "RULE-145",
+            f"this clause makes the matching engine choose among {shape.widest:,} tests at one step "
+            f"(a one_of list of that many values, or an any of that many tests); the engine takes at most "
+            f"{ENGINE_MAX_CHILDREN} and hangs above that. Split the list over several clauses "
+            "combined with any")
+    elif shape.passing > ENGINE_MAX_PASSING:
+        problems[clause.key] = _problem(
+            clause, "RULE-146",
+            f"one item can pass {shape.passing} of this clause's tests side by side; the matching engine "
+            f"fails (error 303) above {ENGINE_MAX_PASSING}. Split the any list over several clauses "
+            "combined with any")
 
 
 def compile_pack(pack: RulePack) -> CompiledPack:
@@ -143,11 +201,13 @@ def compile_pack(pack: RulePack) -> CompiledPack:
                 if key not in probes:
                     probes[key] = _probe(key, clause, crit.id, crit.pillar, needles)
                     _check_size(probes[key], clause, problems)
+                    _check_engine_limits(probes[key], clause, problems)
     for note in pack.manifest.context_notes:
         for clause in counting_clauses(note.when):
             key = probe_key(None, clause)
             probes[key] = _probe(key, clause, None, None, needles)
             _check_size(probes[key], clause, problems)
+            _check_engine_limits(probes[key], clause, problems)
     if problems:
         raise InputError(problems.values())
     return CompiledPack(probes=list(probes.values()), needles=needles)

@@ -8,8 +8,11 @@ no background timer threads, no rulesets that can never be freed.
 Traps handled here (each has a regression test in tests/engine/test_durable_traps.py):
 
 - **error 303** when more than 64 conditions hold for one fact, and **a hang** in
-  ``create_ruleset`` when one node has more than 512 children: probes are packed into several
-  rulesets of at most :data:`CHUNK_TESTS` tests each;
+  ``create_ruleset`` (or at its first assert) when one node has 512 children or more: probes
+  are packed into several rulesets of at most :data:`CHUNK_TESTS` tests each, so no node of a shared ruleset can have
+  more than 61 children; a single probe bigger than that sits alone, and the compiler has
+  already measured its ruleset (:mod:`grader.engine.limits`). Before creating any ruleset the
+  matcher measures it again and raises :class:`EngineError` rather than hang;
 - **fact identity is a 32-bit hash of the id**: evidence ids are replaced by short engine ids
   checked to have distinct hashes, and mapped back afterwards;
 - **``$or`` fires once per true branch** and firing order depends on assert order: matches
@@ -37,15 +40,17 @@ from typing import Any
 
 import durable_rules_engine as _dre
 
-from grader.engine.compiler import Probe
+from grader.engine.compiler import SENTINEL as _SENTINEL
+from grader.engine.compiler import Probe, ruleset_definition
+from grader.engine.limits import ENGINE_MAX_CHILDREN, ruleset_shape
 from grader.errors import EngineError
 
-#: Most tests in one ruleset. Below the engine's 64-conditions-per-fact stack and far below the
-#: 512-children hang, whatever the rules look like.
+#: Most tests in one ruleset of several probes. A node's children are distinct tests of its
+#: probes, so this keeps every shared node below the engine's 64-conditions-per-fact stack and
+#: far below the 512-children hang; a bigger probe is alone, measured by the compiler.
 CHUNK_TESTS = 60
 #: Most rules in one durable-rules ruleset (the engine's own cap is 4,096).
 CHUNK_RULES = 500
-_SENTINEL = "__sentinel"
 _RUN_IDS = itertools.count()
 _RULESET_IDS = itertools.count()
 
@@ -97,12 +102,12 @@ class Matcher:
         self._ids = EngineIds()
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
         for route, chunk in _chunks_by_route(probes):
-            definition: dict[str, Any] = {}
-            names: dict[str, str] = {}
-            for i, probe in enumerate(chunk):
-                definition[f"p{i}"] = probe.definition()
-                names[f"p{i}"] = probe.key
-            definition[_SENTINEL] = {"all": [{"m": {"$ex": {_SENTINEL: 1}}}]}
+            definition, names = ruleset_definition(chunk)
+            widest = ruleset_shape(definition).widest
+            if widest > ENGINE_MAX_CHILDREN:  # the engine would spin for ever in create_ruleset
+                self.close()
+                raise EngineError(f"a ruleset would give one engine node {widest:,} children; durable-rules hangs "
+                                  f"above {ENGINE_MAX_CHILDREN} (the pack check should have refused the clause)")
             name = f"grader_{next(_RULESET_IDS)}"
             try:
                 handle = _dre.create_ruleset(name, json.dumps(definition, ensure_ascii=False))

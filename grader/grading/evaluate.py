@@ -159,13 +159,13 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
     kinds = kinds or {}
     roles = Roles()
     if mitigation is not None:
-        # the adverse rule's items are the shortfall the mitigation relieved: against, with its reason
-        roles.cite(sorted(evidence), "against", mitigation.rationale)
-        roles.cite(mitigation.evidence, "supports", mitigation.rationale)
+        # the adverse rule's items are the shortfall the mitigation relieved: against, named by the mitigation that relieved them
+        roles.cite(sorted(evidence), "against", mitigation.rule)
+        roles.cite(mitigation.evidence, "supports", mitigation.rule)
     else:
-        roles.cite(sorted(evidence - set(uplift.evidence if uplift else [])), "supports", rationale)
+        roles.cite(sorted(evidence - set(uplift.evidence if uplift else [])), "supports", decided_by)
     if uplift is not None:
-        roles.cite(uplift.evidence, "supports", uplift.rationale)
+        roles.cite(uplift.evidence, "supports", uplift.rule)
 
     concerns: list[ConcernFinding] = []
     weighed: list[str] = []
@@ -175,7 +175,7 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
         if not res.holds:
             continue
         text = fill(con.because, res.names, res.cites)
-        roles.cite(res.cites, con.role, text)
+        roles.cite(res.cites, con.role, f"concerns/{con.id}")
         if con.role != "against":
             continue
         if any(kinds.get(i) == AREA_FOR_IMPROVEMENT for i in res.cites):
@@ -214,10 +214,10 @@ class Roles:
     def __init__(self) -> None:
         self._roles: dict[str, CitedItem] = {}
 
-    def cite(self, ids: Sequence[str], role: str, reason: str) -> None:
+    def cite(self, ids: Sequence[str], role: str, rule: str) -> None:
         for i in ids:
             if i not in self._roles:
-                self._roles[i] = CitedItem(id=i, role=role, reason=reason)  # type: ignore[arg-type]
+                self._roles[i] = CitedItem(id=i, role=role, rule=rule)  # type: ignore[arg-type]
 
     def items(self) -> list[CitedItem]:
         return [self._roles[i] for i in sorted(self._roles)]

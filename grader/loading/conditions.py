@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,9 +70,9 @@ COMPARES = ("ratio", "difference")
 CLAUSE_FORMS = ("some", "none", "at_least", "at_most", "exactly")
 SCOPES = ("criterion", "pillar", "all")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-#: Most tests in one clause's condition. The engine fails (error 303) when more than 64 of its
-#: conditions hold for one fact; grader packs rulesets to stay below that, which needs every
-#: single clause to be smaller.
+#: Most tests in one clause's condition, as written (a ``one_of`` list is one). It keeps clauses
+#: readable and below the matcher's 60-test rulesets; the engine's own limits (511 children,
+#: error 303, alternatives) are measured on the compiled ruleset by grader.engine.limits.
 MAX_TESTS_PER_CLAUSE = 40
 
 
@@ -85,12 +86,17 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     """``; did you mean 'x'?`` when a close known name exists, else an empty string.
 
     A name equal but for case, separators, leading zeros or O-for-0 wins over mere similarity
-    (difflib alone suggests INT-10 for INT-1).
+    (difflib alone suggests INT-10 for INT-1). The same mistake is often made thousands of times
+    (one unknown ``fact:`` column of a 100,000-row CSV), so each catalogue is indexed once and each
+    answer remembered: the cost is per distinct name, not per problem.
     """
-    options = sorted(set(choices))
-    key = _id_key(str(word))
-    same = [c for c in options if _id_key(c) == key and c != word]
-    close = same or difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    return _suggest(str(word), tuple(sorted(set(choices))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggest(word: str, options: tuple[str, ...]) -> str:
+    same = [c for c in _by_id_key(options).get(_id_key(word), ()) if c != word]
+    close = same or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -102,6 +108,15 @@ def one_of(word: str, choices: Iterable[str], what: str) -> str:
     listed = ", ".join(options)
     hint = suggest(word, options)
     return f"{hint} ({what}: {listed})" if hint else f"; use one of the {what}: {listed}"
+
+
+@functools.lru_cache(maxsize=64)
+def _by_id_key(options: tuple[str, ...]) -> dict[str, list[str]]:
+    """A catalogue's names by :func:`_id_key`, in sorted order: worked out once per catalogue."""
+    out: dict[str, list[str]] = {}
+    for c in options:
+        out.setdefault(_id_key(c), []).append(c)
+    return out
 
 
 @dataclass

@@ -19,8 +19,10 @@ is read by its saved result; a formula that was never calculated is an error, ne
 from __future__ import annotations
 
 import io
+import re
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,18 @@ from grader.loading.files import read_bytes
 #: Largest total of a workbook's unpacked parts (a 20 MB zip of repeated XML can unpack to GBs).
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 10_000
+#: Most a part may unpack beyond its stored size (a spreadsheet's sheet XML packs about 2-40
+#: times; 325 KB of stored empty rows unpacking to 190 MB is 600 times) ...
+MAX_RATIO = 100
+#: ... once it unpacks to more than this (tiny parts compress any way they like).
+RATIO_FLOOR_BYTES = 1024 * 1024
+#: Most rows a sheet may write after its header row, blank ones included: a sheet at the cap
+#: grades in about 20 s and 0.4 GB (docs/performance.md). A capture workbook holds hundreds of
+#: items; more than this belong in CSV files, which read ten times faster.
+MAX_ROWS = 20_000
+#: Most cells all sheets of a workbook may write, blank formatted ones included: 20,000 rows of
+#: 25 columns. openpyxl parses about 20,000 cells a second, so this bounds a read to ~30 s.
+MAX_CELLS = 500_000
 
 SET_SHEET = "Set"
 DOCUMENTS_SHEET = "Documents"
@@ -72,6 +86,11 @@ class Workbook:
 
 
 def _check_zip(path: Path, display: str, raw: bytes) -> None:
+    """Refuse a zip that would unpack out of proportion before openpyxl reads a byte of it.
+
+    The sizes checked are those the zip declares; Python's zipfile never unpacks a part past its
+    declared size (and checks its CRC), so a part cannot lie its way past these caps.
+    """
     if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise InputError([Problem(file=display, code="XLSX-001",
                                   message="not an .xlsx workbook (not a zip file); save it as 'Excel Workbook (.xlsx)'")])
@@ -81,18 +100,101 @@ def _check_zip(path: Path, display: str, raw: bytes) -> None:
             raise InputError([Problem(file=display, code="XLSX-002",
                                       message=f"workbook unpacks to more than {MAX_UNPACKED_BYTES:,} bytes "
                                               f"or {MAX_MEMBERS:,} parts; grader refuses it")])
+        for info in infos:
+            if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise InputError([Problem(
+                    file=display, code="XLSX-002",
+                    message=f"part {info.filename!r} unpacks {info.file_size // max(info.compress_size, 1):,} times "
+                            f"larger than it is stored (grader reads at most {MAX_RATIO} times): a sheet of "
+                            "millions of empty or repeated rows. Delete the empty rows below your data "
+                            "(select them, Delete) and save again")])
 
 
-def _rows(values_ws: Any, formula_ws: Any, display: str, sheet: str,
-          problems: list[Problem]) -> list[tuple[int, dict[int, Any]]]:
-    """Non-blank rows of a sheet: (row number, {column: value}); formulas read by saved result."""
-    out = []
-    formula_rows = formula_ws.iter_rows(values_only=True)
-    for r, values in enumerate(values_ws.iter_rows(values_only=True), start=1):
-        formulas = next(formula_rows, ())
+def _sheet_rows(ws: Any, data_only: bool) -> Iterator[tuple[int, dict[int, Any]]]:
+    """The rows a sheet's XML holds, each as ``{column: value}`` of the cells written in it.
+
+    Never what the file *claims*: openpyxl's own ``iter_rows`` pads every row to the
+    ``<dimension>`` the sheet declares and yields each missing row, so a 35 KB file claiming
+    A1:XFD1048576 costs 17 billion empty cells. Here a missing row costs nothing and a row costs
+    only the cells it holds. (openpyxl's read-only worksheets parse with this same parser.)
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    wb = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=data_only, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for r, cells in parser.parse():
+            yield r, {cell["column"]: cell["value"] for cell in cells}
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_CHUNK = 1024 * 1024
+
+
+def _written(ws: Any) -> tuple[int, int]:
+    """How many rows and cells a sheet's XML writes, blank ones included: counted at C speed on
+    the unpacked bytes, before a single row is parsed."""
+    rows = cells = 0
+    carry = b""
+    with ws._get_source() as src:
+        while True:
+            data = src.read(_CHUNK)
+            chunk = carry + data
+            # count up to the last "<": a tag never holds one, so no tag is cut in two; a chunk
+            # with none (a long text) holds no tag and is dropped, so the carry never grows
+            end = chunk.rfind(b"<") if data else len(chunk)
+            if end < 0:
+                carry = b""
+                continue
+            rows += len(_ROW_TAG.findall(chunk, 0, end))
+            cells += len(_CELL_TAG.findall(chunk, 0, end))
+            if not data:
+                return rows, cells
+            carry = chunk[end:]
+
+
+@dataclass
+class _Budget:
+    """Cells written in the sheets read so far (see MAX_CELLS)."""
+
+    cells: int = 0
+
+
+def _rows(ws: Any, display: str, sheet: str, problems: list[Problem],
+          budget: _Budget) -> list[tuple[int, dict[int, Any]]]:
+    """Non-blank rows of a sheet: (row number, {column: value}); formulas read by saved result.
+
+    A sheet writing more than MAX_ROWS rows after its header, or taking the workbook past
+    MAX_CELLS cells, is one located problem and is not parsed at all: rows and cells are counted
+    on its XML first, so a million blank rows cost a scan of bytes, not a million parsed rows.
+    """
+    rows, cells_written = _written(ws)
+    where = Cell(display, sheet, 1)
+    if rows > MAX_ROWS + 1:
+        problems.append(where.problem(
+            "XLSX-020", f"the sheet writes {rows:,} rows (blank rows a spreadsheet saved count too); grader reads "
+                        f"at most {MAX_ROWS + 1:,}: a header and {MAX_ROWS:,} items. Delete the empty rows below "
+                        "your data, or split the items over several sheets or workbooks"))
+        return []
+    budget.cells += cells_written
+    if budget.cells > MAX_CELLS:
+        problems.append(where.problem(
+            "XLSX-021", f"with this sheet the workbook writes {budget.cells:,} cells (blank formatted cells count "
+                        f"too); grader reads at most {MAX_CELLS:,}. Delete the empty rows and columns beside "
+                        "your data, or split it into several workbooks"))
+        return []
+    written = list(_sheet_rows(ws, False))  # formulas as written ("=SUM(A1:A3)"), other cells by value
+    if any(isinstance(v, str) and v.startswith("=") for _, row in written for v in row.values()):
+        saved = list(_sheet_rows(ws, True))  # a second parse, only for a sheet with formulas
+    else:
+        saved = written
+    out: list[tuple[int, dict[int, Any]]] = []
+    for (r, values), (_, formulas) in zip(saved, written, strict=True):
         cells: dict[int, Any] = {}
-        for c, value in enumerate(values, start=1):
-            f = formulas[c - 1] if c - 1 < len(formulas) else None
+        for c, value in values.items():
+            f = formulas.get(c)
             if value is None and isinstance(f, str) and f.startswith("="):
                 problems.append(Cell(display, sheet, r, c).problem(
                     "XLSX-003", f"formula {f!r} has no saved result (the file was not saved by a spreadsheet "
@@ -117,7 +219,6 @@ def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not keep
             values_wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            formula_wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file; none is the user's bug
         root: BaseException = exc
         while root.__cause__ is not None or root.__context__ is not None:  # name what really went wrong
@@ -130,8 +231,10 @@ def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
         book = Workbook(manifest={}, manifest_cells=TableLocator(display, Cell(display, SET_SHEET, 1)),
                         sha256=digest)
 
+        budget = _Budget()
+
         def rows_of(name: str) -> list[tuple[int, dict[int, Any]]]:
-            return _rows(values_wb[name], formula_wb[name], display, name, problems)
+            return _rows(values_wb[name], display, name, problems, budget)
 
         if SET_SHEET.lower() not in sheets:
             problems.append(Problem(file=display, code="XLSX-010",
@@ -173,7 +276,6 @@ def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
                                                      f"{suggest(sheet, list(sheets))}"))
     finally:
         values_wb.close()
-        formula_wb.close()
     return book, problems
 
 

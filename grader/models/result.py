@@ -66,7 +66,10 @@ class CitedItem(Out):
 
     id: str
     role: Literal["supports", "against", "context"]
-    reason: str = Field(description="the sentence of the rule that cited the item in this role")
+    rule: str = Field(description="what cited the item in this role: 'rules/<id>' (or 'otherwise'), "
+                                  "'mitigations/<id>', 'uplifts/<id>' or 'concerns/<id>'; its sentence is the "
+                                  "finding's rationale, mitigation, uplift or concern (named, not copied: a "
+                                  "sentence citing thousands of items is written once, not once per item)")
 
 
 class _Judgeable(Out):

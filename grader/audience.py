@@ -40,6 +40,9 @@ AUDIENCE_WORDS: dict[str, str] = {
     "inspectorate": "the inspectorate",
 }
 
+#: A run of the characters an evidence id may hold (models/common.py EVIDENCE_ID).
+_RUN = re.compile(r"[A-Za-z0-9._-]+")
+
 Segment = tuple[str, str]
 """A piece of a sentence: ``("text", words)``, ``("id", evidence id)`` or ``("withheld", words)``."""
 
@@ -62,8 +65,8 @@ class Visibility:
     ceiling: Marking
     shown: frozenset[str]
     withheld: frozenset[str]
-    id_lists: re.Pattern[str] | None
-    any_id: re.Pattern[str] | None
+    ids: frozenset[str]
+    lengths: tuple[int, ...]  # the lengths of ids, longest first (a shown id may contain a withheld one)
 
     @classmethod
     def of(cls, result: GradingResult, audience: str) -> Visibility:
@@ -78,17 +81,8 @@ class Visibility:
         top = MARKINGS.index(ceiling)
         shown = frozenset(e.id for e in items if MARKINGS.index(e.marking) <= top)
         withheld = frozenset(e.id for e in items if e.id not in shown)
-        ids = sorted({e.id for e in items}, key=lambda i: (-len(i), i))
-        id_lists = any_id = None
-        if ids:
-            one = "(?:" + "|".join(re.escape(i) for i in ids) + ")"
-            # an id is not part of a longer token; a trailing '.' or '-' ends a sentence, not an id
-            edge_l, edge_r = r"(?<![A-Za-z0-9._-])", r"(?![A-Za-z0-9_]|[.-][A-Za-z0-9])"
-            id_lists = re.compile(f"{edge_l}{one}(?:, {one})*{edge_r}")
-            # the second pass: any id anywhere, longest first, so that a withheld id written
-            # against other characters ("ref-SECRET-1") is still found
-            any_id = re.compile(one) if withheld else None
-        return cls(audience, ceiling, shown, withheld, id_lists, any_id)
+        lengths = tuple(sorted({len(i) for i in shown | withheld}, reverse=True))
+        return cls(audience, ceiling, shown, withheld, shown | withheld, lengths)
 
     def count(self, ids: Iterable[str]) -> int:
         """How many of ``ids`` are withheld (each counted once)."""
@@ -98,44 +92,78 @@ class Visibility:
         """``ids`` the audience may see, in their order."""
         return [i for i in ids if i in self.shown]
 
+    def _id_in(self, run: str) -> str | None:
+        """The id a run of id characters is, allowing a trailing '.' or '-' that ends a sentence."""
+        while run:
+            if run in self.ids:
+                return run
+            if run[-1] not in ".-":
+                return None
+            run = run[:-1]
+        return None
+
     def segments(self, text: str) -> list[Segment]:
-        """Split a sentence into words and evidence ids; ids the audience may not see become a count."""
-        if self.id_lists is None:
+        """Split a sentence into words and evidence ids; ids the audience may not see become a count.
+
+        Ids are found by scanning runs of the characters an id may hold (letters, digits, ``.``,
+        ``-``, ``_``) and looking each up: linear in the text, whatever the number of ids. A run
+        that is an id (or an id and a full stop) is an id; ids joined by ``", "`` are one list,
+        so "A, B and 1 withheld item" reads as a list. A run that is not an id is searched for a
+        withheld id written against other characters (``ref-SECRET-1``), which is withheld too.
+        """
+        if not self.ids:
             return [("text", text)]
         out: list[Segment] = []
         pos = 0
-        for m in self.id_lists.finditer(text):
-            if m.start() > pos:
-                out.extend(self._loose(text[pos:m.start()]))
-            ids = m.group(0).split(", ")
-            keep = [i for i in ids if i in self.shown]
-            hidden = len(ids) - len(keep)
-            for n, i in enumerate(keep):
-                if n:
+        found = [(m.start(), m.start() + len(i), i) for m in _RUN.finditer(text)
+                 if (i := self._id_in(m.group(0))) is not None]
+        n = 0
+        while n < len(found):
+            start, end, first = found[n]
+            group = [first]
+            while n + 1 < len(found) and text[end:found[n + 1][0]] == ", ":
+                n += 1
+                end = found[n][1]
+                group.append(found[n][2])
+            n += 1
+            if start > pos:
+                out.extend(self._loose(text[pos:start]))
+            keep = [i for i in group if i in self.shown]
+            hidden = len(group) - len(keep)
+            for k, i in enumerate(keep):
+                if k:
                     out.append(("text", ", "))
                 out.append(("id", i))
             if hidden:
                 if keep:
                     out.append(("text", " and "))
                 out.append(("withheld", withheld_words(hidden)))
-            pos = m.end()
+            pos = end
         if pos < len(text):
             out.extend(self._loose(text[pos:]))
         return out
 
     def _loose(self, text: str) -> Iterator[Segment]:
-        """Text between id lists, with any withheld id inside it (glued to other characters) withheld."""
-        if self.any_id is None:
+        """Text between ids, with any withheld id inside a longer run (glued to other
+        characters) withheld. At each place the longest id wins, so a shown id that contains a
+        withheld one is left alone."""
+        if not self.withheld:
             yield ("text", text)
             return
         pos = 0
-        for m in self.any_id.finditer(text):
-            if m.group(0) not in self.withheld:
-                continue
-            if m.start() > pos:
-                yield ("text", text[pos:m.start()])
-            yield ("withheld", withheld_words(1))
-            pos = m.end()
+        for m in _RUN.finditer(text):
+            run, base, i = m.group(0), m.start(), 0
+            while i < len(run):
+                hit = next((run[i:i + n] for n in self.lengths if run[i:i + n] in self.ids), None)
+                if hit is None:
+                    i += 1
+                    continue
+                if hit in self.withheld:
+                    if base + i > pos:
+                        yield ("text", text[pos:base + i])
+                    yield ("withheld", withheld_words(1))
+                    pos = base + i + len(hit)
+                i += len(hit)
         if pos < len(text):
             yield ("text", text[pos:])
 

@@ -12,6 +12,7 @@ names used in ``because``).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,7 @@ from grader.loading.conditions import (
 )
 from grader.models.common import CRITERION_ID, RULE_ID, SLUG, SNAKE
 from grader.models.evidence import EvidenceItem, EvidenceSetManifest, ItemDefaults
-from grader.models.pack import CriterionSource, FactSpec, MitigationBasis, Pillar, ScaleGrade
+from grader.models.pack import CriterionSource, FactSpec, KindSpec, MitigationBasis, Pillar, ScaleGrade
 from grader.models.result import GradingResult
 
 #: Every schema ``grader schema`` prints, by the name given on the command line.
@@ -173,7 +174,7 @@ class PolicyEntry(_Entry):
     adverse: list[SlugText]
     mitigated_as: SlugText
     pillar: LevelEntry
-    overall: LevelEntry
+    overall: LevelEntry | None = None
 
 
 class PackFile(_Entry):
@@ -185,8 +186,10 @@ class PackFile(_Entry):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     framework: Words | None = None
     source: Words | None = None
+    published: dt.date | None = None
     scale: list[ScaleGrade] = Field(min_length=2)
     pillars: list[Pillar] = Field(min_length=1)
+    kinds: list[KindSpec] = Field(default_factory=list)
     settings: dict[Annotated[str, Field(pattern=SNAKE)], int | float] = Field(default_factory=dict)
     policy: PolicyEntry
     uplifts: list[UpliftEntry] = Field(default_factory=list)

@@ -69,7 +69,7 @@ def check_evidence(evidence: Path, pack_dir: Path) -> EvidenceReport:
     """
     loaded_pack = load_pack(Path(pack_dir))
     try:
-        loaded = load_evidence(Path(evidence))
+        loaded = load_evidence(Path(evidence), loaded_pack.pack.kind_ids)
     except InputError as exc:
         return EvidenceReport(problems=exc.problems)
     problems = [_relocate(p, loaded) for p in check_against_pack(loaded, loaded_pack.pack)]

@@ -62,8 +62,9 @@ def _search(level: Level, units: Sequence[Unit], scale: list[str], current: str,
 
 
 def sensitivity(pack: RulePack, findings: Sequence[CriterionFinding], pillars: Sequence[GradeFinding],
-                overall: GradeFinding) -> list[Sensitivity]:
-    """For each pillar (criterion changes) and overall (pillar changes): rise and fall."""
+                overall: GradeFinding | None) -> list[Sensitivity]:
+    """For each pillar (criterion changes) and overall (pillar changes; none when the pack has
+    no overall grade): rise and fall."""
     policy = pack.manifest.policy
     scale = pack.scale_ids
     out: list[Sensitivity] = []
@@ -72,6 +73,8 @@ def sensitivity(pack: RulePack, findings: Sequence[CriterionFinding], pillars: S
         out.append(Sensitivity(id=pillar.id,
                                rise=_search(policy.pillar, units, scale, pillar.grade, -1),
                                fall=_search(policy.pillar, units, scale, pillar.grade, +1)))
+    if overall is None or policy.overall is None:
+        return out
     units = [Unit(p.id, p.grade) for p in pillars]
     out.append(Sensitivity(id="overall",
                            rise=_search(policy.overall, units, scale, overall.grade, -1),

@@ -18,7 +18,7 @@ from grader.gcpause import gc_paused
 from grader.grading.counterfactual import sensitivity
 from grader.grading.evaluate import evaluate_clause, evaluate_criterion
 from grader.grading.framework import framework_of, indicator_rows
-from grader.grading.rollup import roll_up
+from grader.grading.rollup import roll_up, ungraded_areas
 from grader.grading.text import fill
 from grader.loading.crosscheck import check_against_pack
 from grader.loading.evidence import LoadedEvidence, load_evidence
@@ -100,6 +100,7 @@ class Grader:
             framework=self.framework,
             overall=overall,
             pillars=pillars,
+            ungraded=ungraded_areas(pack, findings),
             criteria=findings,
             context=context,
             indicators=indicator_rows(items, context),
@@ -145,6 +146,6 @@ def grade_paths(evidence_dir: Path, pack_dir: Path) -> GradingResult:
     """Load both folders and grade: the whole flow in one call."""
     with gc_paused():
         loaded_pack = load_pack(pack_dir)
-        loaded = load_evidence(evidence_dir)
+        loaded = load_evidence(evidence_dir, loaded_pack.pack.kind_ids)
         with Grader(loaded_pack) as grader:
             return grader.grade(loaded)

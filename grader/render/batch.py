@@ -13,9 +13,10 @@ from grader.analysis.summary import ForceSummary, GradeCell
 from grader.errors import Problem
 
 
-def _cell(c: GradeCell) -> Text:
+def _cell(c: GradeCell | None) -> Text:
     # Grade ids, not colours: the summary does not know the pack's scale, and words print anywhere.
-    return Text(c.grade + ("*" if c.mitigated else ""))
+    # None: the pack gives no overall grade.
+    return Text("none") if c is None else Text(c.grade + ("*" if c.mitigated else ""))
 
 
 def render_batch(graded: Sequence[ForceSummary], failed: Sequence[tuple[str, Sequence[Problem]]],
@@ -25,7 +26,8 @@ def render_batch(graded: Sequence[ForceSummary], failed: Sequence[tuple[str, Seq
         pillars = [(p.id, p.title) for p in graded[0].pillars]
         table = Table(title=f"{len(graded)} force{'s' if len(graded) != 1 else ''} graded against {graded[0].pack}",
                       caption="* after mitigation (as assessed it was lower)" if any(
-                          c.mitigated for s in graded for c in (s.overall, *s.pillars)) else None)
+                          c is not None and c.mitigated for s in graded for c in (s.overall, *s.pillars))
+                      else None)
         table.add_column("Evidence set", no_wrap=True)
         table.add_column("Force", overflow="fold", ratio=1)
         for _, title in pillars:

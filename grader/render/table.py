@@ -37,11 +37,14 @@ def render_table(result: GradingResult, console: Console) -> None:
     head = Text.assemble(
         (f"{meta.evidence_set.force}", "bold"), f" - {meta.evidence_set.title}\n",
         f"Framework: {meta.pack.title} ({meta.pack.name} {meta.pack.version})\n",
-        "Overall: ", (o.label, _style(result, o.grade)),
     )
-    if o.assessed_grade != o.grade:
-        head.append(f"  (as assessed, before mitigation: {o.assessed_grade})")
-    head.append(f"\n{o.rationale}")
+    if o is None:
+        head.append("Overall: none (this framework grades each pillar on its own)")
+    else:
+        head.append_text(Text.assemble("Overall: ", (o.label, _style(result, o.grade))))
+        if o.assessed_grade != o.grade:
+            head.append(f"  (as assessed, before mitigation: {o.assessed_grade})")
+        head.append(f"\n{o.rationale}")
     console.print(Panel(head, title="grader", expand=False))
 
     pillars = Table(title="Pillars", show_lines=False)
@@ -52,6 +55,9 @@ def render_table(result: GradingResult, console: Console) -> None:
     for p in result.pillars:
         pillars.add_row(p.title, Text(p.label, _style(result, p.grade)),
                         Text(p.assessed_grade, _style(result, p.assessed_grade)), p.rationale)
+    for a in result.ungraded:
+        pillars.add_row(a.title, Text("not graded", "dim"), Text("-", "dim"),
+                        f"Reported, never graded: see its criteria ({_ids(a.rests_on)}).")
     console.print(pillars)
 
     crit = Table(title="Criteria", show_lines=True)

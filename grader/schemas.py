@@ -33,6 +33,7 @@ from grader.models.common import CRITERION_ID, RULE_ID, SLUG, SNAKE
 from grader.models.evidence import EvidenceItem, EvidenceSetManifest, ItemDefaults
 from grader.models.judgement import JudgementPolicy, JudgementsFile, SignOffsFile
 from grader.models.pack import CriterionSource, FactSpec, MitigationBasis, Pillar, ScaleGrade
+from grader.models.pack import CriterionSource, FactSpec, KindSpec, MitigationBasis, Pillar, ScaleGrade
 from grader.models.result import GradingResult
 
 #: Every schema ``grader schema`` prints, by the name given on the command line.
@@ -181,7 +182,7 @@ class PolicyEntry(_Entry):
     adverse: list[SlugText]
     mitigated_as: SlugText
     pillar: LevelEntry
-    overall: LevelEntry
+    overall: LevelEntry | None = None
     judgements: JudgementPolicy | None = None
 
 
@@ -198,6 +199,7 @@ class PackFile(_Entry):
                                                                 "(an OSCAL catalog of the pack carries it)")
     scale: list[ScaleGrade] = Field(min_length=2)
     pillars: list[Pillar] = Field(min_length=1)
+    kinds: list[KindSpec] = Field(default_factory=list)
     settings: dict[Annotated[str, Field(pattern=SNAKE)], int | float] = Field(default_factory=dict)
     policy: PolicyEntry
     uplifts: list[UpliftEntry] = Field(default_factory=list)

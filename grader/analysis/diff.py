@@ -483,7 +483,8 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
             pillars.append(ch2)
     pillar_text = {p.id: f"{p.title} {p.grade.was or 'absent'} -> {p.grade.now or 'absent'}"
                    for p in pillars if p.grade.changed}
-    overall = _grade_change(old.overall, new.overall, pillar_text, ctx, "overall")
+    overall = (None if old.overall is None and new.overall is None  # a pack with no overall grade
+               else _grade_change(old.overall, new.overall, pillar_text, ctx, "overall"))
 
     same_inputs = not pack_files and not evidence_files and not records
     old_body = old.model_dump(exclude={"meta"})

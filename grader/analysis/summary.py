@@ -34,7 +34,7 @@ class ForceSummary(_Out):
     pack: str
     items: int
     verified: int
-    overall: GradeCell
+    overall: GradeCell | None = Field(description="absent when the pack gives no overall grade")
     pillars: list[GradeCell]
     output: str | None = None
     marking: str = Field(description="the highest protective marking in the force's result (as written)")
@@ -55,7 +55,7 @@ def summarise(result: GradingResult, input_name: str, output: str | None = None)
         pack=f"{result.meta.pack.name} {result.meta.pack.version}",
         items=es.items,
         verified=es.verified,
-        overall=cell(result.overall),
+        overall=cell(result.overall) if result.overall is not None else None,
         pillars=[cell(p) for p in result.pillars],
         output=output,
         marking=result.meta.marking,

@@ -23,7 +23,7 @@ from grader.outputs import write_atomic
 from grader.importers.report import indicator_pillar
 from grader.loading.factuse import facts_by_criterion, pack_level_facts
 from grader.loading.pack import load_pack
-from grader.loading.tablesrc import INDICATOR_COLUMNS, ITEM_COLUMNS, Column, column_letter
+from grader.loading.tablesrc import CITES_COLUMN, INDICATOR_COLUMNS, ITEM_COLUMNS, Column, column_letter
 from grader.loading.xlsxsrc import (
     DEFAULT_FIELDS,
     DOCUMENT_COLUMNS,
@@ -120,7 +120,7 @@ def capture_workbook(pack: RulePack) -> bytes:
         return ref
 
     pillars_ref = add_list("pillars", [p.id for p in pack.manifest.pillars])
-    kinds_ref = add_list("kinds", list(_KINDS))
+    kinds_ref = add_list("kinds", [*_KINDS, *(k.id for k in pack.manifest.kinds)])
     markings_ref = add_list("markings", list(MARKINGS))
     bools_ref = add_list("verified", [True, False])
     source_lists_ref = add_list("lists", list(_SOURCE_LISTS))
@@ -194,6 +194,8 @@ def capture_workbook(pack: RulePack) -> bytes:
     for p in pack.manifest.pillars:
         ws = wb.create_sheet(names[p.id])
         cols = [(c.name, c.help) for c in ITEM_COLUMNS]
+        if any(k.must_cite for k in pack.manifest.kinds):
+            cols.append((CITES_COLUMN.name, CITES_COLUMN.help))
         tested = {f: [c.id for c in pack.criteria if f in by_crit[c.id]] for f in facts_of[p.id]}
         for f in facts_of[p.id]:
             spec = pack.facts[f]

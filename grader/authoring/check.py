@@ -26,7 +26,7 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
     cases: list[TestCase] | None = None
     try:
-        cases = collect_cases(Path(pack_dir), loaded.pack.manifest.name)
+        cases = collect_cases(Path(pack_dir), loaded.pack.manifest.name, loaded.pack.kind_ids)
         problems.extend(check_case_evidence(cases, loaded.pack))
     except InputError as exc:
         problems.extend(exc.problems)

@@ -69,7 +69,7 @@ def check_evidence(evidence: Path, pack_dir: Path) -> EvidenceReport:
     """
     loaded_pack = load_pack(Path(pack_dir))
     try:
-        loaded = load_evidence(Path(evidence))
+        loaded = load_evidence(Path(evidence), loaded_pack.pack.kind_ids)
     except BrokenEvidence as exc:
         # Nothing can be graded, but what did load can still be checked against the pack: an
         # unknown criterion should not wait until a wrong date two columns away is fixed.

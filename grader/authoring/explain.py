@@ -45,7 +45,7 @@ from grader.models.result import CriterionFinding, GradeFinding, GradingResult, 
 def _graded(evidence_dir: Path, pack_dir: Path,
             judgements: Path | None = None) -> tuple[RulePack, LoadedEvidence, GradingResult]:
     loaded_pack = load_pack(Path(pack_dir))
-    loaded = load_evidence(Path(evidence_dir))
+    loaded = load_evidence(Path(evidence_dir), loaded_pack.pack.kind_ids)
     records = load_judgements(Path(evidence_dir), judgements)
     with Grader(loaded_pack) as grader:
         result = grader.grade(loaded, records)
@@ -161,9 +161,13 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, jud
         lines.append(f"  and {withheld_words(vis.count(cited))}")
     if not cited:
         lines.append("  none: no rule that held cites any item")
-    pillar = result.pillar(crit.pillar)
-    lines += ["", f"Rolls up into {pillar.title}: {pillar.label}. {pillar.rationale}",
-              f"(see: grader explain --pillar {crit.pillar})"]
+    graded = {p.id: p for p in result.pillars}
+    if crit.pillar in graded:
+        pillar = graded[crit.pillar]
+        lines += ["", f"Rolls up into {pillar.title}: {pillar.label}. {pillar.rationale}",
+                  f"(see: grader explain --pillar {crit.pillar})"]
+    else:
+        lines += ["", f"Reported under {crit.pillar}, an area the framework does not grade: it rolls up into no grade."]
     return _for_reader(lines, result, audience)
 
 
@@ -314,9 +318,14 @@ def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, judgement
                    audience: str | None = None) -> str:
     """How a pillar's grade rolled up from its criteria: each policy rule, what it counted, caps
     (with ``audience``: as :func:`explain_criterion`)."""
-    known = [p.id for p in load_pack(Path(pack_dir)).pack.manifest.pillars]
+    manifest = load_pack(Path(pack_dir)).pack.manifest
+    known = [p.id for p in manifest.pillars]
     if pillar_id not in known:
         raise _unknown("pillar", pillar_id, known, pack_dir)
+    if not next(p for p in manifest.pillars if p.id == pillar_id).graded:
+        raise InputError([Problem(file=str(pack_dir), code="CLI-002", message=(
+            f"pillar {pillar_id!r} is reported but never graded (graded: false in pack.yaml), so it has no "
+            "roll-up to explain; explain one of its criteria instead (grader explain CRITERION)"))])
     pack, _, result = _graded(evidence_dir, pack_dir, judgements)
     pillar = result.pillar(pillar_id)
     mine = [f for f in result.criteria if f.pillar == pillar_id]
@@ -335,7 +344,8 @@ def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, judgement
     elif pillar.assessed_grade != pillar.grade:
         lines += ["", "As assessed (before mitigation):"]
         lines.extend(_level_lines(pack.manifest.policy.pillar, before, pillar.assessed_grade, "pillar", pack.scale_ids))
-    lines += ["", f"Rolls up into the overall grade: {result.overall.label}. (see: grader explain --overall)"]
+    if result.overall is not None:
+        lines += ["", f"Rolls up into the overall grade: {result.overall.label}. (see: grader explain --overall)"]
     return _for_reader(lines, result, audience)
 
 
@@ -354,6 +364,10 @@ def explain_overall(evidence_dir: Path, pack_dir: Path, judgements: Path | None 
     """How the overall grade rolled up from the pillar grades (with ``audience``: as
     :func:`explain_criterion`)."""
     pack, _, result = _graded(evidence_dir, pack_dir, judgements)
+    if result.overall is None or pack.manifest.policy.overall is None:
+        raise InputError([Problem(file=str(pack_dir), code="CLI-003", message=(
+            f"pack {pack.manifest.name!r} gives no overall grade: it grades each pillar on its own, so there "
+            "is no overall roll-up to explain; use grader explain --pillar PILLAR"))])
     overall: GradeFinding = result.overall
     after = [Unit(p.id, p.grade) for p in result.pillars]
     before = [Unit(p.id, p.assessed_grade) for p in result.pillars]

@@ -92,7 +92,8 @@ class _Linter:
         self.problems: list[Problem] = []
         self.docs_by_display = {d.display: d for d in loaded.docs.values()}
         self.manifest_doc = loaded.docs["pack.yaml"]
-        self.domain = Domain(facts=dict(self.pack.facts), pillars=[p.id for p in self.pack.manifest.pillars])
+        self.domain = Domain(facts=dict(self.pack.facts), pillars=[p.id for p in self.pack.manifest.pillars],
+                             kinds=tuple(self.pack.kind_ids))
         self.reasoner = Reasoner(self.domain)
         self.logic = ClauseLogic(self.reasoner)
         self.never_entries: set[tuple[str, int]] = set()  # (display, id(entry when)) found never to hold
@@ -392,7 +393,7 @@ class _Linter:
                                                    if mi.treat_as)}, key=scale.index)
         by_pillar_policy: dict[str, set[str] | None] = {}
         by_pillar_actual: dict[str, set[str] | None] = {}
-        for pillar in m.pillars:
+        for pillar in pack.graded_pillars:  # an ungraded area has no roll-up to check
             crits = [c for c in pack.criteria if c.pillar == pillar.id]
             if not crits:
                 continue
@@ -436,7 +437,9 @@ class _Linter:
             if not any(c.pillar == pillar.id for c in pack.criteria):
                 self.add(mdoc, ("pillars",), "LINT-062", f"pillar {pillar.id!r} has no criteria, so nothing "
                          "evidences it", "warning")
-        n = len(m.pillars)
+        if policy.overall is None:  # the pack gives no overall grade
+            return
+        n = len(pack.graded_pillars)
         overall = reachable_grades(policy.overall, {(True, frozenset((g, False) for g in scale)): n}, scale)
         if overall is not None:
             for g in scale:
@@ -445,7 +448,8 @@ class _Linter:
                              f"the overall roll-up can never give {g!r} ({labels[g]}) with {n} pillars, whatever "
                              "their grades")
         empty = decide(policy.pillar, [], scale)[0]  # the grade of a pillar with no criteria
-        reachable_by_pillar = [by_pillar_actual[p.id] if p.id in by_pillar_actual else {empty} for p in m.pillars]
+        reachable_by_pillar = [by_pillar_actual[p.id] if p.id in by_pillar_actual else {empty}
+                               for p in pack.graded_pillars]
         if overall is not None and all(g is not None for g in reachable_by_pillar):
             groups2: dict[tuple[bool, frozenset[tuple[str, bool]]], int] = {}
             for grades in reachable_by_pillar:

@@ -142,6 +142,7 @@ class Domain:
 
     facts: dict[str, FactSpec]
     pillars: list[str] = field(default_factory=list)
+    kinds: tuple[str, ...] = FIELD_CHOICES["kind"]  # the built-in kinds, then those the pack adds
 
     def kind_of(self, key: tuple[str, ...]) -> str:
         subject, name = key[0], key[1]
@@ -167,7 +168,9 @@ class Domain:
         if kind == "bool":
             return [True, False]
         if kind == "enum":
-            return list(self.pillars if key[1] == "pillar" else FIELD_CHOICES[key[1]])
+            if key[1] in ("pillar", "kind"):
+                return list(self.pillars if key[1] == "pillar" else self.kinds)
+            return list(FIELD_CHOICES[key[1]])
         consts: list[Any] = []
         for lit in lits:
             v = lit.test.value

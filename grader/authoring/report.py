@@ -28,7 +28,7 @@ class TestSummary:
 def run_pack_tests(pack_dir: Path) -> TestSummary:
     """Load the pack, run all its cases with one compiled grader, and measure coverage."""
     loaded = load_pack(Path(pack_dir))
-    cases = collect_cases(Path(pack_dir), loaded.pack.manifest.name)
+    cases = collect_cases(Path(pack_dir), loaded.pack.manifest.name, loaded.pack.kind_ids)
     with Grader(loaded) as grader:
         results = [run_case(grader, case) for case in cases]
         coverage = coverage_of(grader, results)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from grader.models.pack import RulePack, counting_clauses
@@ -86,8 +87,9 @@ class Coverage:
         return [c for c in self.clauses_total if c not in self.clauses_matched]
 
 
-def collect_cases(pack_dir: Path, pack_name: str) -> list[TestCase]:
-    """Every case in ``pack_dir/tests``, with its evidence built and validated."""
+def collect_cases(pack_dir: Path, pack_name: str, kinds: Sequence[str] | None = None) -> list[TestCase]:
+    """Every case in ``pack_dir/tests``, with its evidence built and validated; sets named by
+    ``from:`` may hold ``kinds`` (the pack's ``kind_ids``) besides the built-in ones."""
     problems: list[Problem] = []
     cases: list[TestCase] = []
     sets: dict[Path, LoadedEvidence] = {}  # evidence sets named by `from:`, loaded once
@@ -97,14 +99,14 @@ def collect_cases(pack_dir: Path, pack_name: str) -> list[TestCase]:
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        cases.extend(_cases_of(doc, pack_name, problems, sets))
+        cases.extend(_cases_of(doc, pack_name, problems, sets, kinds))
     if problems:
         raise InputError(problems)
     return cases
 
 
 def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem],
-              sets: dict[Path, LoadedEvidence]) -> list[TestCase]:
+              sets: dict[Path, LoadedEvidence], kinds: Sequence[str] | None = None) -> list[TestCase]:
     raw = doc.data
     is_pack = doc.path.stem == "pack"
     if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
@@ -125,7 +127,7 @@ def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem],
         if not _case_shape_ok(doc, case, path, allowed_expect, problems):
             continue
         expect = case["expect"]
-        evidence = _evidence_of(doc, case.get("evidence", []), (*path, "evidence"), defaults, pack_name, problems,
+        evidence = _evidence_of(doc, case.get("evidence", []), (*path, "evidence"), defaults, pack_name, problems, kinds,
                                 sets)
         if evidence is None:
             continue
@@ -187,7 +189,8 @@ def check_case_evidence(cases: list[TestCase], pack: RulePack) -> list[Problem]:
 
 
 def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defaults: dict[str, Any],
-                 pack_name: str, problems: list[Problem], sets: dict[Path, LoadedEvidence]) -> LoadedEvidence | None:
+                 pack_name: str, problems: list[Problem], kinds: Sequence[str] | None,
+                 sets: dict[Path, LoadedEvidence]) -> LoadedEvidence | None:
     base: LoadedEvidence | None = None
     add: list[Any] = []
     without: list[str] = []
@@ -201,7 +204,7 @@ def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defau
             src = (doc.path.parent / str(raw["from"])).resolve()
             try:
                 if src not in sets:
-                    sets[src] = load_evidence(src)
+                    sets[src] = load_evidence(src, kinds)
                 base = sets[src]
             except InputError as exc:
                 problems.extend(exc.problems)
@@ -286,12 +289,13 @@ def run_case(grader: Grader, case: TestCase) -> CaseResult:
         if out.failures:
             out.failures.append(f"why: {why}")
     else:
-        if "overall" in exp and exp["overall"] != result.overall.grade:
-            out.failures.append(f"overall: expected {exp['overall']!r}, got {result.overall.grade!r} "
-                                f"({result.overall.rationale})")
-        if "assessed_overall" in exp and exp["assessed_overall"] != result.overall.assessed_grade:
-            out.failures.append(f"assessed_overall: expected {exp['assessed_overall']!r}, "
-                                f"got {result.overall.assessed_grade!r}")
+        o = result.overall
+        if o is None and ("overall" in exp or "assessed_overall" in exp):
+            out.failures.append("expects an overall grade, but the pack gives none (no 'overall' in its policy)")
+        if o is not None and "overall" in exp and exp["overall"] != o.grade:
+            out.failures.append(f"overall: expected {exp['overall']!r}, got {o.grade!r} ({o.rationale})")
+        if o is not None and "assessed_overall" in exp and exp["assessed_overall"] != o.assessed_grade:
+            out.failures.append(f"assessed_overall: expected {exp['assessed_overall']!r}, got {o.assessed_grade!r}")
         for pid, grade in (exp.get("pillars") or {}).items():
             actual = next((p.grade for p in result.pillars if p.id == pid), None)
             if actual != grade:

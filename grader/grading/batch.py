@@ -174,7 +174,7 @@ def _grade_one(grader: Grader, path: Path, shown: str, out_dir: Path | None, ren
 
 def _load_grade_write(grader: Grader, path: Path, shown: str, out_dir: Path | None, render: Render, force: bool,
                       seen: dict[str, str], audience: str | None) -> ForceSummary:
-    loaded = load_evidence(path)
+    loaded = load_evidence(path, grader.pack.kind_ids)
     set_id = loaded.evidence.manifest.id
     if set_id in seen:
         raise InputError([Problem(file=shown, code="BATCH-002",

@@ -120,8 +120,9 @@ def _result(grade: str, units: Sequence[Unit], scale: list[str], target: str, ch
 
 
 def sensitivity(pack: RulePack, findings: Sequence[CriterionFinding], pillars: Sequence[GradeFinding],
-                overall: GradeFinding) -> list[Sensitivity]:
-    """For each pillar (criterion changes) and overall (pillar changes): one grade up and down."""
+                overall: GradeFinding | None) -> list[Sensitivity]:
+    """For each pillar (criterion changes) and overall (pillar changes; none when the pack has
+    no overall grade): one grade up and down."""
     policy = pack.manifest.policy
     scale = pack.scale_ids
     out: list[Sensitivity] = []
@@ -130,6 +131,8 @@ def sensitivity(pack: RulePack, findings: Sequence[CriterionFinding], pillars: S
         out.append(Sensitivity(id=pillar.id,
                                rise=_search(policy.pillar, units, scale, pillar.grade, -1),
                                fall=_search(policy.pillar, units, scale, pillar.grade, +1)))
+    if overall is None or policy.overall is None:
+        return out
     units = [Unit(p.id, p.grade) for p in pillars]
     out.append(Sensitivity(id="overall",
                            rise=_search(policy.overall, units, scale, overall.grade, -1),

@@ -17,6 +17,7 @@ from grader.models.result import (
     CriterionSpec,
     Framework,
     IndicatorRow,
+    KindEntry,
     PillarSpec,
     PolicyLine,
     PolicyText,
@@ -41,7 +42,8 @@ def framework_of(pack: RulePack) -> Framework:
     return Framework(
         name=m.name, version=m.version, title=m.title, description=m.framework, source=m.source,
         scale=[ScaleEntry(id=g.id, label=g.label, meaning=g.meaning) for g in m.scale],
-        pillars=[PillarSpec(id=p.id, title=p.title, aim=p.aim) for p in m.pillars],
+        pillars=[PillarSpec(id=p.id, title=p.title, aim=p.aim, graded=p.graded) for p in m.pillars],
+        kinds=[KindEntry(id=k.id, label=k.label, meaning=k.meaning, must_cite=k.must_cite) for k in m.kinds],
         criteria=[CriterionSpec(id=c.id, pillar=c.pillar, title=c.title, standard=c.standard,
                                 significant=c.significant, section=c.source.section if c.source else None)
                   for c in pack.criteria],
@@ -50,8 +52,9 @@ def framework_of(pack: RulePack) -> Framework:
             adverse=list(pol.adverse), mitigated_as=pol.mitigated_as,
             pillar=rules_text(pol.pillar.rules),
             pillar_caps=[f"at most {c.at_most} when {describe_roll(c.when)}" for c in pol.pillar.caps],
-            overall=rules_text(pol.overall.rules),
-            overall_caps=[f"at most {c.at_most} when {describe_roll(c.when)}" for c in pol.overall.caps],
+            overall=rules_text(pol.overall.rules) if pol.overall else [],
+            overall_caps=[f"at most {c.at_most} when {describe_roll(c.when)}" for c in pol.overall.caps]
+            if pol.overall else [],
         ),
         glossary=[Term(abbr=t.abbr, meaning=t.meaning) for t in pack.glossary],
         judgement_policy=pol.judgements,

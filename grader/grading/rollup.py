@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from grader.grading.text import fill
 from grader.models.pack import NOT_APPLICABLE, Level, OutcomeCount, RollAll, RollAny, RollClause, RollNot, RulePack
-from grader.models.result import CriterionFinding, GradeFinding
+from grader.models.result import AreaFinding, CriterionFinding, GradeFinding
 
 
 @dataclass(frozen=True)
@@ -82,26 +82,27 @@ JudgeGrade = Callable[[GradeFinding], GradeFinding]
 
 
 def roll_up(pack: RulePack, findings: Sequence[CriterionFinding],
-            judge: JudgeGrade | None = None) -> tuple[GradeFinding, list[GradeFinding]]:
-    """The overall grade and each pillar's grade, both as assessed and after mitigation."""
+            judge: JudgeGrade | None = None) -> tuple[GradeFinding | None, list[GradeFinding]]:
+    """The overall grade (None when the pack declares none) and each graded pillar's grade, both
+    as assessed and after mitigation. Ungraded areas are left out: see :func:`ungraded_areas`."""
     policy = pack.manifest.policy
     scale = pack.scale_ids
     labels = {g.id: g.label for g in pack.manifest.scale}
     pillars: list[GradeFinding] = []
-    for pillar in pack.manifest.pillars:
+    for pillar in pack.graded_pillars:
         mine = [f for f in findings if f.pillar == pillar.id]
         after = [Unit(f.criterion, f.outcome, f.significant, f.mitigated) for f in mine]
         before = [Unit(f.criterion, f.assessed_outcome, f.significant, False) for f in mine]
         grade, rationale, capped = decide(policy.pillar, after, scale)
         assessed, assessed_rationale, _ = decide(policy.pillar, before, scale)
-        evidence = sorted({e for f in mine for e in
-                           [*f.evidence, *(f.mitigation.evidence if f.mitigation else [])]})
         finding = GradeFinding(
             id=pillar.id, title=pillar.title, grade=grade, label=labels[grade], assessed_grade=assessed,
             rationale=rationale, assessed_rationale=assessed_rationale,
-            rests_on=[f.criterion for f in mine], evidence=evidence, capped_by=capped,
+            rests_on=[f.criterion for f in mine], evidence=_evidence_of(mine), capped_by=capped,
         )
         pillars.append(judge(finding) if judge is not None else finding)
+    if policy.overall is None:
+        return None, pillars
     after = [Unit(p.id, p.grade) for p in pillars]
     before = [Unit(p.id, p.assessed_grade) for p in pillars]
     grade, rationale, capped = decide(policy.overall, after, scale)
@@ -112,3 +113,18 @@ def roll_up(pack: RulePack, findings: Sequence[CriterionFinding],
         evidence=sorted({e for p in pillars for e in p.evidence}), capped_by=capped,
     )
     return (judge(overall) if judge is not None else overall), pillars
+
+
+def _evidence_of(findings: Sequence[CriterionFinding]) -> list[str]:
+    return sorted({e for f in findings for e in [*f.evidence, *(f.mitigation.evidence if f.mitigation else [])]})
+
+
+def ungraded_areas(pack: RulePack, findings: Sequence[CriterionFinding]) -> list[AreaFinding]:
+    """The areas the pack reports on but never grades (``graded: false``), with what they cite."""
+    out = []
+    for pillar in pack.manifest.pillars:
+        if not pillar.graded:
+            mine = [f for f in findings if f.pillar == pillar.id]
+            out.append(AreaFinding(id=pillar.id, title=pillar.title, rests_on=[f.criterion for f in mine],
+                                   evidence=_evidence_of(mine)))
+    return out

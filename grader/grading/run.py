@@ -19,7 +19,7 @@ from grader.grading.counterfactual import sensitivity
 from grader.grading.evaluate import evaluate_clause, evaluate_criterion
 from grader.grading.framework import framework_of, indicator_rows
 from grader.grading.judgements import Judge
-from grader.grading.rollup import roll_up
+from grader.grading.rollup import roll_up, ungraded_areas
 from grader.grading.signoff import signoff_status
 from grader.grading.text import fill
 from grader.loading.crosscheck import check_against_pack
@@ -112,6 +112,7 @@ class Grader:
             framework=self.framework,
             overall=overall,
             pillars=pillars,
+            ungraded=ungraded_areas(pack, findings),
             criteria=findings,
             context=context,
             indicators=indicator_rows(items, context),
@@ -165,7 +166,7 @@ def grade_paths(evidence_dir: Path, pack_dir: Path, judgements: Path | None = No
     ``judgements`` names a judgements file to use instead of the set's own ``judgements.yaml``."""
     with gc_paused():
         loaded_pack = load_pack(pack_dir)
-        loaded = load_evidence(evidence_dir)
+        loaded = load_evidence(evidence_dir, loaded_pack.pack.kind_ids)
         records = load_judgements(evidence_dir, judgements)
         with Grader(loaded_pack) as grader:
             return grader.grade(loaded, records)

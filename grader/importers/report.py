@@ -736,7 +736,7 @@ def import_report(report_path: Path, pack_dir: Path, out_dir: Path, *, force: bo
     files = render_files(result, pack, verified=verified, source_name=report_path.name)
 
     def check(tmp: Path) -> None:
-        loaded = load_evidence(tmp)
+        loaded = load_evidence(tmp, pack.kind_ids)
         written = {i.id: i for i in loaded.evidence.items}
         meant = [i for items in result.items_by_file.values() for i in items]
         bad = [m["id"] for m in meant if m["id"] not in written or written[m["id"]].statement != m["statement"]

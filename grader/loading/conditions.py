@@ -131,6 +131,7 @@ class ParseContext:
     settings: dict[str, int | float] = field(default_factory=dict)
     grades: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
+    kinds: tuple[str, ...] = KINDS  # the built-in kinds and those the pack adds
 
     def error(self, path: PathKey, code: str, message: str, *, key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, code, message, key=key))
@@ -175,9 +176,9 @@ def _parse_test(raw: dict[str, Any], path: PathKey, ctx: ParseContext) -> Test |
         if key == "kind":
             values = value if isinstance(value, list) else [value]
             for i, v in enumerate(values):
-                if v not in KINDS:
+                if v not in ctx.kinds:
                     where = (*path, key, i) if isinstance(value, list) else (*path, key)
-                    ctx.error(where, "RULE-110", f"unknown kind {v!r}{one_of(str(v), KINDS, 'kinds')}")
+                    ctx.error(where, "RULE-110", f"unknown kind {v!r}{one_of(str(v), ctx.kinds, 'kinds')}")
                     return None
             if isinstance(value, list):
                 return Test(subject="field", name="kind", op="one_of", value=list(value))
@@ -315,7 +316,7 @@ def _enum_check(value: Any, name: str, subject: str, path: PathKey, ctx: ParseCo
     if subject != "field":
         return value
     choices: tuple[str, ...] | list[str] | None = {
-        "kind": KINDS, "marking": MARKINGS, "pillar": ctx.pillars,
+        "kind": ctx.kinds, "marking": MARKINGS, "pillar": ctx.pillars,
         "source.list": ("strengths", "work-in-progress", "areas-for-improvement", "table", "text"),
         "indicator.unit": ("per-1k-population", "per-10k-population", "percent", "count"),
     }.get(name)

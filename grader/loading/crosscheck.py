@@ -44,6 +44,24 @@ def check_against_pack(loaded: LoadedEvidence, pack: RulePack) -> list[Problem]:
         problems.append(loaded.manifest_problem(
             ("framework",), "EVID-020", f"evidence was collected for framework {manifest.framework!r} but is "
             f"graded with pack {pack.manifest.name!r}", severity="warning"))
+    kinds = pack.kind_ids
+    must_cite = {k.id: k.must_cite for k in pack.manifest.kinds if k.must_cite}
+    by_id = loaded.evidence.by_id()
+    for item in loaded.evidence.items:
+        if item.kind not in kinds:
+            problems.append(loaded.problem(item.id, ("kind",), "EVID-025",
+                                           f"unknown kind {item.kind!r}{suggest(item.kind, kinds)}; the kinds "
+                                           f"for pack {pack.manifest.name!r} are {', '.join(kinds)}"))
+        for i, ref in enumerate(item.cites):
+            if ref not in by_id:
+                problems.append(loaded.problem(item.id, ("cites", i), "EVID-026",
+                                               f"cites {ref!r}, which is not an item of this set"
+                                               f"{suggest(ref, by_id.keys())}"))
+        wanted = must_cite.get(item.kind)
+        if wanted is not None and not any(by_id[r].kind == wanted for r in item.cites if r in by_id):
+            problems.append(loaded.problem(item.id, ("kind",), "EVID-027",
+                                           f"an item of kind {item.kind!r} must cite at least one item of kind "
+                                           f"{wanted!r}: add its id under 'cites' (e.g. cites: [ID-OF-THE-{wanted.upper()}])"))
     return problems + check_items(loaded.evidence.items, loaded.item_docs, pack)
 
 

@@ -18,6 +18,8 @@ if any item is wrong, nothing is graded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,7 +32,7 @@ from grader.loading.provenance import mark_files
 from grader.loading.tablesrc import TableLocator, validate_located
 from grader.loading.validate import validate_model
 from grader.loading.yamlsrc import PathKey, YamlDocument, load_yaml
-from grader.models.evidence import EvidenceItem, EvidenceSet, EvidenceSetManifest, ItemDefaults
+from grader.models.evidence import BUILTIN_KINDS, EvidenceItem, EvidenceSet, EvidenceSetManifest, ItemDefaults
 
 MANIFEST = "evidence-set.yaml"
 #: File suffixes :func:`load_evidence` reads, besides a folder.
@@ -72,11 +74,25 @@ class LoadedEvidence:
         return self.manifest_doc.problem(sub, code, message, severity=severity)
 
 
+#: The item kinds the load in progress accepts: the built-in ones, plus a pack's own when the
+#: caller grades with a pack that adds some (``kinds`` in pack.yaml).
+_ACCEPTED_KINDS: ContextVar[tuple[str, ...]] = ContextVar("accepted_kinds", default=BUILTIN_KINDS)
+
+
 @gc_paused()
-def load_evidence(root: Path) -> LoadedEvidence:
+def load_evidence(root: Path, kinds: Sequence[str] | None = None) -> LoadedEvidence:
     """Load the evidence set at ``root`` (a folder, .yaml, .csv or .xlsx); raise
-    :class:`InputError` listing every problem."""
-    path = Path(root)
+    :class:`InputError` listing every problem. ``kinds`` are the item kinds to accept (a pack's
+    ``kind_ids``); without it only the built-in kinds, so a misspelt kind is found with every
+    other mistake of the set."""
+    token = _ACCEPTED_KINDS.set(tuple(kinds) if kinds is not None else BUILTIN_KINDS)
+    try:
+        return _load_any(Path(root))
+    finally:
+        _ACCEPTED_KINDS.reset(token)
+
+
+def _load_any(path: Path) -> LoadedEvidence:
     shown = display_path(path)
     if path.is_dir():
         return _load_folder(path)
@@ -121,6 +137,12 @@ class _Items:
         self.rejected: list[tuple[Any, Any, PathKey]] = []
 
     def add(self, item: EvidenceItem, doc: Any, where: PathKey) -> None:
+        kinds = _ACCEPTED_KINDS.get()
+        if item.kind not in kinds:
+            choices = ", ".join(repr(k) for k in kinds[:-1]) + f" or {kinds[-1]!r}"
+            self.problems.append(doc.problem((*where, "kind"), "EVID-014",
+                                             f"Input should be {choices} (found {item.kind!r})"))
+            return
         if item.id in self.docs:
             other, opath = self.docs[item.id]
             self.problems.append(doc.problem((*where, "id"), "EVID-004",

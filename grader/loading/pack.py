@@ -31,6 +31,7 @@ from grader.loading.files import YAML_SUFFIXES, InputFile, display_path, folder_
 from grader.loading.validate import validate_model
 from grader.loading.yamlsrc import PathKey, YamlDocument, load_yaml
 from grader.models.common import CRITERION_ID
+from grader.models.evidence import BUILTIN_KINDS
 from grader.models.pack import (
     SPECIAL_OUTCOMES,
     CountClause,
@@ -178,6 +179,8 @@ def load_pack(root: Path) -> LoadedPack:
         grades=[g for g in grade_ids if isinstance(g, str)],
     )
     ctx.outcomes = [*ctx.grades, *SPECIAL_OUTCOMES]
+    declared = raw.get("kinds") if isinstance(raw.get("kinds"), list) else []
+    ctx.kinds = (*ctx.kinds, *(k["id"] for k in declared if isinstance(k, dict) and isinstance(k.get("id"), str)))
     _parse_policy(raw, ctx)
     for section in ("uplifts", "shared_concerns", "context_notes"):
         _parse_whens(raw, section, ctx, owner=f"pack.{section}")
@@ -316,6 +319,8 @@ def _check_manifest(m: PackManifest, doc: YamlDocument) -> list[Problem]:
         out.append(doc.problem(("policy", "mitigated_as"), "PACK-006", f"{pol.mitigated_as!r} is not a grade of the scale{one_of(pol.mitigated_as, grades, 'grades')}"))
     for level_name in ("pillar", "overall"):
         level = getattr(pol, level_name)
+        if level is None:  # no overall grade: the pack's choice
+            continue
         for i, rule in enumerate(level.rules):
             if rule.grade not in grades:
                 out.append(doc.problem(("policy", level_name, "rules", i, "grade"), "PACK-006",
@@ -331,6 +336,7 @@ def _check_manifest(m: PackManifest, doc: YamlDocument) -> list[Problem]:
             if cap.at_most not in grades:
                 out.append(doc.problem(("policy", level_name, "caps", i, "at_most"), "PACK-006",
                                        f"{cap.at_most!r} is not a grade of the scale"))
+    out.extend(_check_kinds(m, doc))
     for section, entries in (("uplifts", m.uplifts),):
         for i, u in enumerate(entries):
             for attr in ("from_", "to"):
@@ -363,6 +369,23 @@ def _plain_outcomes(found: list[Problem], raw: dict[str, Any], outcomes: list[st
     return out
 
 
+def _check_kinds(m: PackManifest, doc: YamlDocument) -> list[Problem]:
+    """The kinds a pack adds: new names, and a ``must_cite`` that names a kind items can have."""
+    out: list[Problem] = []
+    known = [*BUILTIN_KINDS, *(k.id for k in m.kinds)]
+    for i, k in enumerate(m.kinds):
+        if k.id in BUILTIN_KINDS or k.id in [x.id for x in m.kinds[:i]]:
+            out.append(doc.problem(("kinds", i, "id"), "PACK-010",
+                                   f"kind {k.id!r} is already a kind; give the new kind another name"))
+        if k.must_cite is not None and k.must_cite not in known:
+            out.append(doc.problem(("kinds", i, "must_cite"), "PACK-010",
+                                   f"unknown kind {k.must_cite!r}{suggest(k.must_cite, known)}: name a built-in "
+                                   "kind or one declared under 'kinds'"))
+    if not any(p.graded for p in m.pillars):
+        out.append(doc.problem(("pillars",), "PACK-011", "every pillar is 'graded: false': grade at least one"))
+    return out
+
+
 def _load_criterion(
     path: Path,
     doc: YamlDocument,
@@ -390,6 +413,7 @@ def _load_criterion(
         settings=pack_ctx.settings,
         grades=pack_ctx.grades,
         outcomes=pack_ctx.outcomes,
+        kinds=pack_ctx.kinds,
     )
     for section in ("rules", "mitigations", "concerns", "uplifts"):
         _parse_whens(raw, section, ctx, owner=f"{stem}/{section}")

@@ -157,9 +157,16 @@ def _citations(result: GradingResult) -> Iterator[tuple[PathKey, str]]:
                 yield from (((*at, part, "evidence", j), e) for j, e in enumerate(reason.evidence))
         for k, concern in enumerate(c.concerns):
             yield from (((*at, "concerns", k, "evidence", j), e) for j, e in enumerate(concern.evidence))
+        yield from (((*at, "cited", j, "id"), item.id) for j, item in enumerate(c.cited))
+        yield from (((*at, "areas_for_improvement", j), e) for j, e in enumerate(c.areas_for_improvement))
     for i, p in enumerate(result.pillars):
         yield from ((("pillars", i, "evidence", j), e) for j, e in enumerate(p.evidence))
-    yield from ((("overall", "evidence", j), e) for j, e in enumerate(result.overall.evidence))
+    for i, a in enumerate(result.ungraded):
+        yield from ((("ungraded", i, "evidence", j), e) for j, e in enumerate(a.evidence))
+    if result.overall is not None:  # a pack may give no overall grade
+        yield from ((("overall", "evidence", j), e) for j, e in enumerate(result.overall.evidence))
+    for i, judged in enumerate(result.judgements):
+        yield from ((("judgements", i, "evidence", j), e) for j, e in enumerate(judged.evidence))
     for i, note in enumerate(result.context):
         yield from ((("context", i, "evidence", j), e) for j, e in enumerate(note.evidence))
     yield from ((("indicators", i, "id"), row.id) for i, row in enumerate(result.indicators))

@@ -54,7 +54,7 @@ ITEM_COLUMNS: tuple[Column, ...] = (
     Column("id", "text", "Unique id of the item, e.g. INT-01-S1 (letters, digits, - . _).", ("id",)),
     Column("pillar", "text", "Pillar of the rule pack; blank = the pillar of this sheet.", ("pillar",)),
     Column("kind", "text", "strength, work-in-progress, area-for-improvement, indicator, document, "
-                           "observation or interview.", ("kind",)),
+                           "observation, interview, or a kind the rule pack adds.", ("kind",)),
     Column("criterion", "criterion", "The criterion this item falls under (blank: none)."),
     Column("other criteria", "criteria", "Further criteria it informs, separated by ';'."),
     Column("statement", "text", "What was found, in the inspector's own words.", ("statement",)),
@@ -82,7 +82,11 @@ INDICATOR_COLUMNS: tuple[Column, ...] = (
 )
 FACT_PREFIX = "fact:"
 _PERIOD = re.compile(r"^(period|value) ?([1-9][0-9]?)$")
-_KNOWN = {c.name: c for c in (*ITEM_COLUMNS, *INDICATOR_COLUMNS)}
+#: Ids of other items an item cites, e.g. a cause of concern's recommendations. A capture sheet
+#: shows it only for a pack whose kinds need it (``must_cite``); any sheet or CSV may carry it.
+CITES_COLUMN = Column("cites", "list", "Ids of other items this one cites, separated by ';' (a cause of concern "
+                                       "cites its recommendations).", ("cites",))
+_KNOWN = {c.name: c for c in (*ITEM_COLUMNS, *INDICATOR_COLUMNS, CITES_COLUMN)}
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INT = re.compile(r"^[-+]?\d+$")

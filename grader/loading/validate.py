@@ -82,7 +82,8 @@ def _message(err: dict[str, Any], rest: tuple[Any, ...], data: Any, walked: Path
     value = err.get("input")
     if etype == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") in _PATTERNS:
         return _pattern_message(str(err["ctx"]["pattern"]), value)
-    if etype.endswith("_type") or etype in ("literal_error", "string_pattern_mismatch", "enum"):
+    if etype.endswith("_type") or etype in ("literal_error", "string_pattern_mismatch", "enum",
+                                            "string_too_long", "string_too_short"):
         shown = repr(value)
         if len(shown) > 60:
             shown = shown[:57] + "..."

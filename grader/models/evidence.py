@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, Field, PositiveInt, model_validator
 
@@ -29,6 +29,9 @@ EvidenceKind = Literal[
     "observation",
     "interview",
 ]
+#: The kinds every pack knows; a pack may add its own (``kinds`` in pack.yaml, e.g. a cause of
+#: concern), so an item's kind is checked against the pack it is graded with.
+BUILTIN_KINDS: tuple[str, ...] = get_args(EvidenceKind)
 #: Kinds that come straight from an inspection report's three lists.
 QUALITATIVE_KINDS: tuple[EvidenceKind, ...] = ("strength", "work-in-progress", "area-for-improvement")
 
@@ -94,7 +97,8 @@ class EvidenceItem(Strict):
     id: EvidenceId
     pillar: Slug
     criteria: list[CriterionId] = Field(default_factory=list)
-    kind: EvidenceKind
+    kind: Slug = Field(description="strength, work-in-progress, area-for-improvement, indicator, document, "
+                                   "observation, interview, or a kind the pack adds")
     statement: Text
     facts: dict[Snake, FactValue] = Field(default_factory=dict)
     tags: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]] = Field(
@@ -105,6 +109,9 @@ class EvidenceItem(Strict):
     marking: Marking
     collected: dt.date
     indicator: Indicator | None = None
+    cites: list[EvidenceId] = Field(default_factory=list, exclude_if=lambda v: not v,
+                                    description="other items of the set this one rests on or leads to "
+                                                "(a cause of concern cites its recommendations)")
 
     @model_validator(mode="after")
     def _indicator_matches_kind(self) -> EvidenceItem:
@@ -142,7 +149,7 @@ class ItemDefaults(Strict):
 
     pillar: Slug | None = None
     criteria: list[CriterionId] | None = None
-    kind: EvidenceKind | None = None
+    kind: Slug | None = None
     verified: bool | None = None
     marking: Marking | None = None
     collected: dt.date | None = None

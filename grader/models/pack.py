@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field
 
+from grader.models.evidence import BUILTIN_KINDS
 from grader.models.common import (
     CriterionId,
     RuleId,
@@ -281,7 +282,8 @@ class Policy(Strict):
     adverse: list[Slug]
     mitigated_as: Slug
     pillar: Level
-    overall: Level
+    overall: Level | None = Field(default=None, description="how pillar grades roll up to one overall grade; "
+                                                            "leave it out for a framework with no overall grade")
     judgements: JudgementPolicy = Field(default_factory=JudgementPolicy)
 
 
@@ -295,6 +297,22 @@ class Pillar(Strict):
     id: Slug
     title: ShortText
     aim: Text
+    graded: bool = Field(default=True, description="false for an area the framework reports on but never "
+                                                   "grades: its criteria are found, it gets no grade and no "
+                                                   "roll-up counts it")
+
+
+class KindSpec(Strict):
+    """An evidence kind the framework adds to the built-in ones (e.g. a cause of concern).
+
+    ``must_cite`` names another kind: every item of this kind must cite (``cites``) at least one
+    item of that kind, as a cause of concern always comes with a recommendation.
+    """
+
+    id: Slug
+    label: ShortText
+    meaning: Text | None = None
+    must_cite: Slug | None = None
 
 
 class FactSpec(Strict):
@@ -317,6 +335,7 @@ class PackManifest(Strict):
                                                                 "(an OSCAL catalog of the pack carries it)")
     scale: list[ScaleGrade] = Field(min_length=2)
     pillars: list[Pillar] = Field(min_length=1)
+    kinds: list[KindSpec] = Field(default_factory=list, description="evidence kinds this framework adds")
     settings: dict[Snake, int | float] = Field(default_factory=dict)
     policy: Policy
     uplifts: list[Uplift] = Field(default_factory=list)
@@ -335,6 +354,16 @@ class RulePack(Strict):
     @property
     def scale_ids(self) -> list[str]:
         return [g.id for g in self.manifest.scale]
+
+    @property
+    def graded_pillars(self) -> list[Pillar]:
+        """The pillars that get a grade (an ungraded area is reported, never graded nor counted)."""
+        return [p for p in self.manifest.pillars if p.graded]
+
+    @property
+    def kind_ids(self) -> list[str]:
+        """Every evidence kind an item of this pack may have: the built-in ones, then the pack's."""
+        return [*BUILTIN_KINDS, *(k.id for k in self.manifest.kinds)]
 
     @property
     def outcomes(self) -> list[str]:

@@ -143,6 +143,15 @@ class GradeFinding(_Judgeable):
     _FINAL: ClassVar[str] = "grade"
 
 
+class AreaFinding(Out):
+    """An area the framework reports on but never grades: what it rests on, and no grade."""
+
+    id: str
+    title: str
+    rests_on: list[str] = Field(description="the area's criteria, whose findings are reported as usual")
+    evidence: list[str]
+
+
 class ContextFinding(Out):
     note: str
     rationale: str
@@ -191,6 +200,16 @@ class PillarSpec(Out):
     id: str
     title: str
     aim: str
+    graded: bool = Field(default=True, exclude_if=lambda v: v, description="false: reported, never graded")
+
+
+class KindEntry(Out):
+    """An evidence kind the pack adds (e.g. cause of concern), so renderers can name it."""
+
+    id: str
+    label: str
+    meaning: str | None = None
+    must_cite: str | None = None
 
 
 class CriterionSpec(Out):
@@ -236,6 +255,8 @@ class Framework(Out):
     source: str | None = None
     scale: list[ScaleEntry]
     pillars: list[PillarSpec]
+    kinds: list[KindEntry] = Field(default_factory=list, exclude_if=lambda v: not v,
+                                   description="evidence kinds the pack adds to the built-in ones")
     criteria: list[CriterionSpec]
     settings: dict[str, int | float]
     policy: PolicyText
@@ -247,6 +268,13 @@ class Framework(Out):
             if g.id == grade:
                 return g.label
         return grade
+
+    def kind_label(self, kind: str) -> str | None:
+        """The label of a kind the pack adds, or None for a built-in kind."""
+        for k in self.kinds:
+            if k.id == kind:
+                return k.label
+        return None
 
 
 class IndicatorRow(Out):
@@ -318,8 +346,10 @@ class GradingResult(Out):
 
     meta: ResultMeta
     framework: Framework
-    overall: GradeFinding
+    overall: GradeFinding | None = Field(description="absent (null) when the pack declares no overall grade")
     pillars: list[GradeFinding]
+    ungraded: list[AreaFinding] = Field(default_factory=list, exclude_if=lambda v: not v,
+                                        description="areas reported but never graded")
     criteria: list[CriterionFinding]
     context: list[ContextFinding] = Field(default_factory=list)
     indicators: list[IndicatorRow] = Field(default_factory=list)

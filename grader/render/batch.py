@@ -14,9 +14,10 @@ from grader.render.layout import Column, fitted_table, stacked
 from grader.render.terminal import plain, visible
 
 
-def _cell(c: GradeCell) -> Text:
+def _cell(c: GradeCell | None) -> Text:
     # Grade ids, not colours: the summary does not know the pack's scale, and words print anywhere.
-    return plain(c.grade + ("*" if c.mitigated else ""))
+    # None: the pack gives no overall grade.
+    return plain("none") if c is None else plain(c.grade + ("*" if c.mitigated else ""))
 
 
 def _print_graded(graded: Sequence[ForceSummary], console: Console) -> None:
@@ -25,7 +26,7 @@ def _print_graded(graded: Sequence[ForceSummary], console: Console) -> None:
     pillars = [(p.id, p.title) for p in graded[0].pillars]
     # names come from input: Text objects, never markup (render/terminal.py)
     title = plain(f"{len(graded)} force{'s' if len(graded) != 1 else ''} graded against {graded[0].pack}")
-    mitigated = any(c.mitigated for s in graded for c in (s.overall, *s.pillars))
+    mitigated = any(c is not None and c.mitigated for s in graded for c in (s.overall, *s.pillars))
     caption = "* after mitigation (as assessed it was lower)" if mitigated else None
     cells = [{p.id: p for p in s.pillars} for s in graded]
     rows = [[plain(s.evidence_set), plain(s.force),

@@ -76,10 +76,7 @@ def assessment_results(result: GradingResult) -> dict[str, Any]:
     observed = {e.id for e in result.evidence if e.verified}
     findings = [_finding(f, result, ids, observed) for f in result.criteria]
 
-    props = [_prop("overall-grade", result.overall.grade, remarks=result.overall.rationale),
-             _prop("overall-label", result.overall.label)]
-    if result.overall.assessed_grade != result.overall.grade:
-        props.append(_prop("overall-assessed-grade", result.overall.assessed_grade))
+    props = _overall_props(result)
     for p in result.pillars:
         props.append(_prop("pillar-grade", p.grade, cls=p.id, remarks=p.rationale))
         if p.assessed_grade != p.grade:
@@ -95,7 +92,8 @@ def assessment_results(result: GradingResult) -> dict[str, Any]:
         "uuid": ids("result"),
         "title": f"{es.force}: {pack.title}",
         "description": _text(f"{es.title}. Graded by grader against {pack.title} ({pack.name} {pack.version}): "
-                             f"{result.overall.label}. {result.overall.rationale}"),
+                             + (f"{result.overall.label}. {result.overall.rationale}" if result.overall is not None
+                                else "no overall grade (the framework grades each pillar on its own).")),
         "start": start,
         "end": inspected,
         "props": props,
@@ -140,6 +138,18 @@ def assessment_results(result: GradingResult) -> dict[str, Any]:
         "results": [res],
         "back-matter": {"resources": resources},
     }}
+
+
+def _overall_props(result: GradingResult) -> list[dict[str, Any]]:
+    """The overall grade as props; none when the pack gives no overall grade (PEEL grades each
+    area on its own), so a reader never sees a grade nobody decided."""
+    o = result.overall
+    if o is None:
+        return []
+    props = [_prop("overall-grade", o.grade, remarks=o.rationale), _prop("overall-label", o.label)]
+    if o.assessed_grade != o.grade:
+        props.append(_prop("overall-assessed-grade", o.assessed_grade))
+    return props
 
 
 def _observation(item: EvidenceItem, ids: _Ids, doc_uuid: dict[str, str]) -> dict[str, Any]:

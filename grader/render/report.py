@@ -316,7 +316,8 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     doc_titles = {d["key"]: d["title"] for d in documents}
     several = len(doc_keys) > 1
     source_of = {e.id: _source_text(e, several, doc_titles) for e in shown_items}
-    item_views = {e.id: _item_view(e, relied, source_of[e.id]) for e in shown_items}
+    item_views = {e.id: {**_item_view(e, relied, source_of[e.id]), "cites": vis.keep(e.cites)}
+                  for e in shown_items}
 
     # criteria, grouped under their pillars
     findings_by_pillar: dict[str, list[CriterionFinding]] = {}
@@ -330,8 +331,12 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         for kind, heading in _KIND_HEADINGS:
             entries = [item_views[e.id] for e in informing if e.kind == kind and e.id in vis.shown]
             lists.append({"kind": kind, "heading": heading, "items": entries})
-        other = [item_views[e.id] for e in informing
-                 if e.kind not in {k for k, _ in _KIND_HEADINGS} and e.id in vis.shown]
+        for k in fw.kinds:  # the pack's own kinds, listed only where there are some
+            entries = [item_views[e.id] for e in informing if e.kind == k.id and e.id in vis.shown]
+            if entries:
+                lists.append({"kind": k.id, "heading": k.label, "items": entries})
+        listed = {k for k, _ in _KIND_HEADINGS} | {k.id for k in fw.kinds}
+        other = [item_views[e.id] for e in informing if e.kind not in listed and e.id in vis.shown]
         elsewhere = vis.keep(i for i in cited if f.criterion not in items[i].criteria) if cited else []
         spec = standards.get(f.criterion)
         return {
@@ -389,10 +394,12 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "withheld": vis.count(p.evidence),
             "why": _why(result, p, fw.policy.pillar, fw.policy.pillar_caps, "criteria", tally, crit_titles),
             "judgement": judgement_view(result, p.judgement, vis, names),
+            "graded": True,
         })
+    pillars.extend(_ungraded_views(result, findings_by_pillar, criterion_view, vis))
 
     o = result.overall
-    overall = {
+    overall = None if o is None else {
         "grade": o.grade,
         "label": o.label,
         "assessed": o.assessed_grade,
@@ -462,6 +469,9 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
                        for c in p["criteria"]]}
             for p in pillars]
     scale_ids = [g.id for g in fw.scale]
+    own_kinds = [{"id": k.id, "label": k.label, "meaning": k.meaning,
+                  "items": [item_views[e.id] for e in result.evidence if e.kind == k.id and e.id in vis.shown],
+                  "withheld": vis.count(e.id for e in result.evidence if e.kind == k.id)} for k in fw.kinds]
 
     return {
         "audience": audience,
@@ -508,6 +518,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         "afi_other": afi_other,
         "afi_withheld": afi_withheld,
         "concerns": concerns,
+        "own_kinds": own_kinds,
         "mitigated": mitigated,
         "unevidenced": unevidenced,
         "appendix": appendix,
@@ -518,10 +529,24 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         "glossary": [{"abbr": t.abbr, "meaning": t.meaning} for t in fw.glossary],
         "judged": [{"id": x["id"], "title": x["title"], **x["judgement"]}
                    for x in [*(c for p in pillars for c in p["criteria"]), *pillars,
-                             {"id": "overall", "title": "The overall grade", **overall}]
-                   if x["judgement"] is not None],
+                             *([{"id": "overall", "title": "The overall grade", **overall}] if overall else [])]
+                   if x.get("judgement") is not None],
         "signoff": signoff_view(result.signoff, names),
     }
+
+
+def _ungraded_views(result: GradingResult, findings_by_pillar: dict[str, list[CriterionFinding]],
+                    criterion_view: Any, vis: Visibility) -> list[dict[str, Any]]:
+    """Areas the framework reports but never grades: their criteria, and no grade or roll-up."""
+    aims = {s.id: s.aim for s in result.framework.pillars}
+    return [{
+        "id": a.id, "title": a.title, "aim": aims.get(a.id), "grade": None, "label": "Not graded",
+        "assessed": None, "assessed_label": "Not graded",
+        "rationale": [("text", "The framework reports on this area but does not grade it; "
+                               "its findings count towards no grade.")],
+        "assessed_rationale": [], "criteria": [criterion_view(f) for f in findings_by_pillar.get(a.id, [])],
+        "withheld": vis.count(a.evidence), "why": None, "graded": False, "judgement": None,
+    } for a in result.ungraded]
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from grader.models.judgement import AppliedJudgement
-from grader.models.result import CriterionFinding, GradeFinding, GradingResult
+from grader.models.result import AreaFinding, CriterionFinding, GradeFinding, GradingResult
 from grader.render.layout import Column, fitted_table, stacked
 from grader.render.terminal import plain, visible
 
@@ -87,6 +87,7 @@ def _print_pillars(result: GradingResult, console: Console) -> None:
     """The pillars as a table, or stacked (a pillar line, then why) when the table does not fit."""
     rows = [[plain(p.title), _pillar_grade(result, p), plain(p.assessed_grade, _style(result, p.assessed_grade)),
              _pillar_why(p)] for p in result.pillars]
+    rows += [[plain(a.title), Text("not graded", "dim"), Text("-", "dim"), _ungraded_why(a)] for a in result.ungraded]
     table = fitted_table(console, [Column("Pillar", grow=1), Column("Grade"), Column("As assessed"),
                                    Column("Why", grow=3, readable=24)], rows, title="Pillars")
     if table is not None:
@@ -98,6 +99,12 @@ def _print_pillars(result: GradingResult, console: Console) -> None:
         if p.assessed_grade != p.grade:
             head.append(visible(f" (as assessed: {p.assessed_grade})"), style="dim")
         console.print(stacked(console, head, [_pillar_why(p)]))
+    for a in result.ungraded:
+        console.print(stacked(console, Text.assemble((visible(a.title), "bold"), ": not graded"), [_ungraded_why(a)]))
+
+
+def _ungraded_why(a: AreaFinding) -> Text:
+    return plain(f"Reported, never graded: see its criteria ({_ids(a.rests_on)}).")
 
 
 def _print_criteria(result: GradingResult, console: Console) -> None:
@@ -126,20 +133,23 @@ def render_table(result: GradingResult, console: Console) -> None:
     head = Text.assemble(
         (visible(meta.evidence_set.force), "bold"), visible(f" - {meta.evidence_set.title}\n"),
         visible(f"Framework: {meta.pack.title} ({meta.pack.name} {meta.pack.version})\n"),
-        "Overall: ", (visible(o.label), _style(result, o.grade)),
     )
-    if o.judgement is not None:
-        head.append(visible(f"  (judged; the policy gave {o.rule_outcome})"))
-    elif o.assessed_grade != o.grade:
-        head.append(visible(f"  (as assessed, before mitigation: {o.assessed_grade})"))
-    head.append(visible(f"\n{o.rationale}"))
+    if o is None:
+        head.append("Overall: none (this framework grades each pillar on its own)")
+    else:
+        head.append_text(Text.assemble("Overall: ", (visible(o.label), _style(result, o.grade))))
+        if o.judgement is not None:
+            head.append(visible(f"  (judged; the policy gave {o.rule_outcome})"))
+        elif o.assessed_grade != o.grade:
+            head.append(visible(f"  (as assessed, before mitigation: {o.assessed_grade})"))
+        head.append(visible(f"\n{o.rationale}"))
     console.print(Panel(head, title="grader", expand=False))
 
     _print_pillars(result, console)
     _print_criteria(result, console)
     for c in result.context:
         console.print(Text.assemble(("Context", "bold"), visible(f" ({c.note}): {c.rationale}")))
-    if o.judgement is not None:
+    if o is not None and o.judgement is not None:
         console.print(plain(_judgement_line(o.judgement)))
     for warning in result.warnings:
         console.print(plain(f"warning: {warning}", style="yellow"))

@@ -84,15 +84,17 @@ def test_the_harness_sees_console_errors_and_external_requests(tmp_path: Path) -
     assert any("Content Security Policy" in e or "127.0.0.1" in e for e in errors), errors
 
 
-def test_html_report_in_chromium(derbyshire: GradingResult, tmp_path: Path) -> None:
-    browser, page = _load(tmp_path, render_report(derbyshire, "html", "public"))
+def visit(tmp_path: Path, html: str) -> tuple[Path, dict, bytes, bytes, list[str], list[str]]:
+    """Load ``html`` in Chromium: (page, what VISIBLE saw, screenshot, PDF, console errors, requests)."""
+    browser, page = _load(tmp_path, html)
     with browser:
         browser.open(page)
-        seen = browser.evaluate(VISIBLE)
-        shot = browser.screenshot()
-        pdf = browser.pdf()
-        errors = browser.console_errors()
-        requests = browser.requests()
+        return (page, browser.evaluate(VISIBLE), browser.screenshot(), browser.pdf(), browser.console_errors(),
+                browser.requests())
+
+
+def test_html_report_in_chromium(derbyshire: GradingResult, tmp_path: Path) -> None:
+    page, seen, shot, pdf, errors, requests = visit(tmp_path, render_report(derbyshire, "html", "public"))
     if ARTIFACTS:
         Path(ARTIFACTS).mkdir(parents=True, exist_ok=True)
         (Path(ARTIFACTS) / "report.png").write_bytes(shot)

@@ -140,6 +140,14 @@ AudienceOpt = Annotated[Audience | None, typer.Option(
          "inspectorate (all). Default: everything, unfiltered, under a banner naming its highest marking.")]
 
 
+#: For outputs meant to be shared (the report, the OSCAL export): the public unless asked otherwise.
+PublicByDefaultOpt = Annotated[Audience, typer.Option(
+    "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).")]
+FromResultOpt = Annotated[Path | None, typer.Option(
+    "--from-result", help="Use a result JSON saved by 'grader grade --format json' instead of grading.",
+    show_default=False)]
+
+
 def _banner(text: str) -> None:
     """The protective-marking line, above and below an output that shows evidence."""
     from rich.text import Text
@@ -465,25 +473,15 @@ class ReportFormat(str, Enum):
     html = "html"
 
 
-class ReportAudience(str, Enum):
-    public = "public"
-    force = "force"
-    inspectorate = "inspectorate"
-
-
 @app.command()
 @handles_errors
 def report(
     evidence: EvidenceArg = None,
     rules: RulesOpt = None,
-    from_result: Annotated[Path | None, typer.Option(
-        "--from-result", help="Render a result JSON saved by 'grader grade --format json' instead of grading.",
-        show_default=False)] = None,
+    from_result: FromResultOpt = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="md or html.")] = ReportFormat.md,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")] = None,
-    audience: Annotated[ReportAudience, typer.Option(
-        "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).",
-    )] = ReportAudience.public,
+    audience: PublicByDefaultOpt = Audience.public,
     judgements: JudgementsOpt = None,
     require_signoff: Annotated[bool, typer.Option(
         "--require-signoff", help="Write nothing, and exit 1, unless the grades are validly signed off.")] = False,
@@ -644,13 +642,9 @@ def _write_out(out: Path, text: str, what: str) -> None:
 def export_oscal(
     evidence: EvidenceArg = None,
     rules: RulesOpt = None,
-    from_result: Annotated[Path | None, typer.Option(
-        "--from-result", help="Export a result JSON saved by 'grader grade --format json' instead of grading.",
-        show_default=False)] = None,
+    from_result: FromResultOpt = None,
     out: OutFileOpt = ...,  # type: ignore[assignment]
-    audience: Annotated[Audience, typer.Option(
-        "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).",
-    )] = Audience.public,
+    audience: PublicByDefaultOpt = Audience.public,
 ) -> None:
     """Write the grading as an OSCAL 1.2.1 assessment-results document (docs/oscal.md)."""
     from grader.audience import redact_result

@@ -16,18 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
+# Only what building the command tree needs is imported here: `grader --version` and
+# `grader --help` import no pydantic model (grader.errors holds one) and nothing a command
+# imports for itself (tests/test_startup.py; docs/performance.md).
 from grader import __version__
 from grader.bundled import default_evidence, default_pack
-from grader.errors import (
-    EXIT_ENGINE_ERROR,
-    EXIT_INPUT_ERROR,
-    EXIT_TEST_FAILED,
-    EngineError,
-    InputError,
-    Problem,
-)
+from grader.exitcodes import EXIT_ENGINE_ERROR, EXIT_INPUT_ERROR, EXIT_TEST_FAILED
 
 app = typer.Typer(
     name="grader",
@@ -46,6 +41,9 @@ export_app = typer.Typer(help="Exchange formats: a grading as OSCAL assessment r
 app.add_typer(export_app, name="export")
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from grader.errors import Problem
     from grader.models.result import GradingResult
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,6 +82,8 @@ def handles_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from grader.errors import EngineError, InputError
+
         try:
             return func(*args, **kwargs)
         except InputError as exc:

@@ -1,0 +1,65 @@
+"""What each command imports on its way to work: start-up costs that are not validation.
+
+Every run validates every input (issue 15); what start-up may drop is everything else: reading
+grader's version through ``importlib.metadata`` (which imports the ``email`` package), building
+pydantic models a command never uses, and importing another command's libraries. Each test runs
+the real command in a fresh interpreter with ``-X importtime``, which lists on stderr every module
+imported, whatever way the process then exits. No time is measured here (bench/floors.py does).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import grader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported(*args: str, cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``python -m grader ARGS`` with ``-X importtime``; the process and the modules it imported."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "grader", *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, timeout=300)
+    names = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    names.discard("imported package")  # the header line
+    return proc, names
+
+
+def _models(names: set[str]) -> set[str]:
+    """grader's modules that define pydantic models."""
+    return {n for n in names if n.startswith(("grader.models", "grader.errors"))}
+
+
+def _metadata(names: set[str]) -> set[str]:
+    """``importlib.metadata`` and the ``email`` package it imports."""
+    return {n for n in names if n == "email" or n.startswith(("email.", "importlib.metadata"))}
+
+
+def test_version_is_the_installed_version_and_imports_no_metadata_reader() -> None:
+    proc, names = imported("--version")
+    assert proc.returncode == 0
+    assert proc.stdout == f"grader {grader.__version__}\n"
+    from importlib.metadata import version
+
+    assert version("grader") == grader.__version__  # the build read the same line (pyproject.toml)
+    assert "grader.cli" in names  # the listing works
+    assert not _metadata(names)
+    assert "pydantic" not in names and not _models(names)
+
+
+def test_help_imports_no_model_and_no_metadata_reader() -> None:
+    proc, names = imported("--help")
+    assert proc.returncode == 0 and "Usage" in proc.stdout
+    assert not _metadata(names)
+    assert "pydantic" not in names and not _models(names)
+
+
+def test_a_commands_help_builds_no_grader_model() -> None:
+    """typer (0.2x) itself imports pydantic to coerce a command's parameters, and pydantic then
+    imports importlib.metadata to look for plugins; grader's own models are still not built."""
+    for args in (["rules", "--help"], ["grade", "--help"], ["report", "--help"]):
+        proc, names = imported(*args)
+        assert proc.returncode == 0 and "Usage" in proc.stdout, args
+        assert not _models(names), (args, sorted(_models(names)))

@@ -63,3 +63,13 @@ def test_a_commands_help_builds_no_grader_model() -> None:
         proc, names = imported(*args)
         assert proc.returncode == 0 and "Usage" in proc.stdout, args
         assert not _models(names), (args, sorted(_models(names)))
+
+
+def test_grade_imports_only_what_grading_uses() -> None:
+    """A report's Jinja2, a workbook's openpyxl, the authoring tools and the importers are other
+    commands' libraries: `grade` on a folder set never imports them."""
+    proc, names = imported("grade", "--format", "json")
+    assert proc.returncode == 0 and "grader.grading.run" in names
+    for absent in ("jinja2", "openpyxl", "defusedxml", "grader.authoring", "grader.importers", "grader.render.report",
+                   "grader.render.oscal", "rich.progress"):
+        assert not {n for n in names if n == absent or n.startswith(absent + ".")}, absent

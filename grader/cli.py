@@ -687,5 +687,32 @@ def export_oscal_catalog(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: run the command, then end the process without tearing it down.
+
+    A finished command has written everything it writes (result files are closed by
+    ``write_atomic``; stdout and stderr are flushed here) and holds nothing else to release, so
+    the interpreter's teardown, which walks every object the run built with the cyclic garbage
+    collector (about 45 ms after grading, against 2 to 3 ms for an empty interpreter), buys
+    nothing. Exit handlers still run; the exit code is the command's. If flushing fails (a
+    closed pipe), the ordinary exit reports it as Python always has.
+    """
+    import atexit
+    import os
+
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise SystemExit(code) from None
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # as sys.exit("message") does: the message on stderr, exit 1
+        print(code, file=sys.stderr, flush=True)
+        code = 1
+    atexit._run_exitfuncs()
+    os._exit(code)

@@ -65,6 +65,59 @@ def test_a_commands_help_builds_no_grader_model() -> None:
         assert not _models(names), (args, sorted(_models(names)))
 
 
+# --- the end of a run: everything written, then no teardown ---------------------------------------
+
+#: Runs the console script's ``main()`` with a reference cycle made at exit whose finalizer writes
+#: to stderr: the interpreter's teardown would find it with the cyclic collector; ending the
+#: process after the command has flushed its output does not walk the heap at all.
+_WATCHED_MAIN = """
+import atexit, os, sys
+
+class Watch:
+    def __del__(self):
+        os.write(2, b"CYCLIC-GC-AT-EXIT\\n")
+
+def make_cycle():
+    w = Watch()
+    w.me = w
+
+atexit.register(make_cycle)
+sys.argv = ["grader", *sys.argv[1:]]
+from grader.cli import main
+main()
+"""
+
+
+def run_main(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-c", _WATCHED_MAIN, *args], capture_output=True, cwd=cwd, timeout=300)
+
+
+def test_exit_skips_the_cyclic_collector_after_every_output_is_complete(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    piped = run_main("grade", "--format", "json", cwd=tmp_path)
+    written = run_main("grade", "--out", str(out), cwd=tmp_path)
+    assert piped.returncode == 0 and written.returncode == 0, (piped.stderr, written.stderr)
+    assert b"CYCLIC-GC-AT-EXIT" not in piped.stderr + written.stderr
+    # every byte reached the pipe and the file, and the file was closed (atomic rename done)
+    assert piped.stdout.endswith(b"}\n") and out.read_bytes() == piped.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+    table = run_main("grade", cwd=tmp_path)
+    assert table.returncode == 0 and table.stdout.rstrip().endswith(b"before sharing it")
+    assert f"result written to {out}".encode() in written.stderr
+
+
+def test_exit_codes_are_the_commands(tmp_path: Path) -> None:
+    assert run_main("grade", str(tmp_path / "missing"), cwd=tmp_path).returncode == 65
+    usage = run_main("no-such-command", cwd=tmp_path)
+    assert usage.returncode == 2 and b"No such command" in usage.stderr
+    assert run_main("grade", "--require-signoff", cwd=tmp_path).returncode == 1
+    for code, expect in (("None", 0), ("70", 70), ("'message'", 1)):
+        proc = subprocess.run([sys.executable, "-c", f"import sys, grader.cli as c; c.app = lambda: sys.exit({code}); "
+                               "print('before', end=''); c.main()"], capture_output=True, cwd=tmp_path, timeout=60)
+        assert proc.returncode == expect and proc.stdout == b"before", (code, proc)
+    assert proc.stderr == b"message\n"
+
+
 def test_grade_imports_only_what_grading_uses() -> None:
     """A report's Jinja2, a workbook's openpyxl, the authoring tools and the importers are other
     commands' libraries: `grade` on a folder set never imports them."""

@@ -126,3 +126,16 @@ def test_grade_imports_only_what_grading_uses() -> None:
     for absent in ("jinja2", "openpyxl", "defusedxml", "grader.authoring", "grader.importers", "grader.render.report",
                    "grader.render.oscal", "rich.progress"):
         assert not {n for n in names if n == absent or n.startswith(absent + ".")}, absent
+
+
+def test_grade_builds_no_model_of_the_diff_command() -> None:
+    """`grade` imports grader.analysis.diff for one function (split_inputs, for the sign-off
+    status); the diff's own result models are built when `grader diff` first uses them."""
+    code = ("from typer.testing import CliRunner; from grader.cli import app; "
+            "assert CliRunner().invoke(app, ['grade', '--format', 'json']).exit_code == 0; "
+            "import grader.analysis.diff as d; "
+            "print(sorted(n for n, c in vars(d).items() if isinstance(c, type) and issubclass(c, d._Out) "
+            "and c.__pydantic_complete__))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[]\n"

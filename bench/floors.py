@@ -7,11 +7,14 @@
 bench/run.py measures the targets end to end. This script takes them apart, to show what a
 change to grader can still win and what it cannot:
 
-- **Derbyshire via the CLI** (target: 1.5x the import of grader's dependencies). Each row is a
-  separate ``python -c`` (or the ``grader`` command), so each includes the rows above it: the
-  interpreter, the dependencies (the yardstick), ``importlib.metadata`` (which pydantic imports
-  to look for plugins when the first model class is built), every module ``grader grade``
-  imports (pydantic builds each model class's validator then), and the whole command.
+- **Start-up** (issue 15's targets: `grader grade` on the bundled set <= 2.5x the import floor,
+  `grader --version` <= 1.3x it). The floor is ``python -c "import durable.lang, pydantic,
+  typer, rich"``: the four packages every grading needs. Each row is a separate process; the
+  runs are interleaved (one of each command, then again), so a busy moment costs every row
+  alike, and each figure is the median. ``--compare DIR`` adds `grader --version` and
+  `grader grade` from another checkout of grader (e.g. ``git archive`` of an older commit),
+  run in the same rounds: before and after in one run. Every grader row runs ``python -m
+  grader`` from a folder outside any checkout.
 - **43 forces x 200 items** (target: under 1 s in one process). The same synthetic programme as
   bench/run.py, timed step by step in one process, each step the best of several tries with the
   collector paused (as grading runs): PyYAML's C composer alone, grader's conversion of the
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import subprocess
 import sys
@@ -36,33 +40,47 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+FLOOR = "import durable.lang, pydantic, typer, rich"
 DEPS = "from pydantic import BaseModel; import typer, rich.console, rich.table, yaml, durable_rules_engine"
 GRADE_IMPORTS = ("import grader.cli, grader.grading.batch, grader.grading.run, grader.render.table, "
                  "grader.render.json")
 
 
-def _median_run(cmd: list[str], runs: int) -> float:
-    walls = []
+def _interleaved(cmds: list[tuple[str, list[str], dict[str, str] | None]], runs: int, cwd: Path
+                 ) -> dict[str, float]:
+    """Median wall time of each command, the commands run in turn ``runs`` times."""
+    walls: dict[str, list[float]] = {name: [] for name, _, _ in cmds}
     for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        walls.append(time.perf_counter() - t)
-    return statistics.median(walls)
+        for name, cmd, env in cmds:
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
+            walls[name].append(time.perf_counter() - t)
+    return {name: statistics.median(w) for name, w in walls.items()}
 
 
-def cli_parts(runs: int) -> list[tuple[str, float, str]]:
+def cli_parts(runs: int, compare: Path | None = None) -> list[tuple[str, float, str]]:
+    """The start-up rows: (part, median s, owner and the ratio to the import floor)."""
     py = sys.executable
-    script = Path(py).with_name("grader")
-    grade = [str(script), "grade"] if script.is_file() else [py, "-m", "grader", "grade"]
-    return [
-        ("python -c pass", _median_run([py, "-c", "pass"], runs), "Python"),
-        ("+ import grader's dependencies", _median_run([py, "-c", DEPS], runs), "dependencies (the yardstick)"),
-        ("+ import importlib.metadata", _median_run([py, "-c", DEPS + ", importlib.metadata"], runs),
-         "pydantic (plugin lookup)"),
-        ("+ import grader (what `grade` imports)", _median_run([py, "-c", DEPS + "; " + GRADE_IMPORTS], runs),
-         "grader's models (pydantic) and modules"),
-        ("grader grade (Derbyshire, table)", _median_run(grade, runs), "+ load, compile, grade, render"),
+    cmds: list[tuple[str, list[str], dict[str, str] | None]] = [
+        ("python -c pass", [py, "-c", "pass"], None),
+        ("import floor (durable, pydantic, typer, rich)", [py, "-c", FLOOR], None),
+        ("import grader's dependencies", [py, "-c", DEPS], None),
+        ("+ import grader (what `grade` imports)", [py, "-c", DEPS + "; " + GRADE_IMPORTS], None),
+        ("grader --version", [py, "-m", "grader", "--version"], None),
+        ("grader grade (Derbyshire, table)", [py, "-m", "grader", "grade"], None),
     ]
+    if compare is not None:
+        env = {**os.environ, "PYTHONPATH": str(compare.resolve())}
+        cmds += [(f"grader --version ({compare.name})", [py, "-m", "grader", "--version"], env),
+                 (f"grader grade ({compare.name})", [py, "-m", "grader", "grade"], env)]
+    with tempfile.TemporaryDirectory(prefix="grader-floors-") as tmp:
+        walls = _interleaved(cmds, runs, Path(tmp))
+    floor = walls["import floor (durable, pydantic, typer, rich)"]
+    owners = {"python -c pass": "Python", "import floor (durable, pydantic, typer, rich)": "the yardstick (1.00x)",
+              "import grader's dependencies": "dependencies", "+ import grader (what `grade` imports)":
+              "grader's models (pydantic) and modules"}
+    return [(name, s, owners.get(name, "grader") + ("" if name in owners else f" ({s / floor:.2f}x the floor)"))
+            for name, s in walls.items()]
 
 
 def _best(tries: int, step: Callable[[], Any]) -> float:
@@ -120,13 +138,19 @@ def programme_parts(tries: int) -> list[tuple[str, float, str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=15, help="runs per CLI part (median)")
+    ap.add_argument("--runs", type=int, default=15, help="interleaved runs of each start-up command (median)")
     ap.add_argument("--tries", type=int, default=7, help="tries per programme part (best)")
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="another grader checkout whose --version and grade to run in the same rounds")
+    ap.add_argument("--startup-only", action="store_true", help="only the start-up rows")
     args = ap.parse_args()
-    print(f"{'part':44} | {'s':>6} | owner")
-    print(f"{'-' * 44} | {'-' * 6} | -----")
-    for name, seconds, owner in [*cli_parts(args.runs), *programme_parts(args.tries)]:
-        print(f"{name:44} | {seconds:6.3f} | {owner}", flush=True)
+    print(f"{'part':46} | {'s':>6} | owner")
+    print(f"{'-' * 46} | {'-' * 6} | -----")
+    rows = cli_parts(args.runs, args.compare)
+    if not args.startup_only:
+        rows += programme_parts(args.tries)
+    for name, seconds, owner in rows:
+        print(f"{name:46} | {seconds:6.3f} | {owner}", flush=True)
 
 
 if __name__ == "__main__":

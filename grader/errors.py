@@ -14,12 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-#: Exit codes, shared by every command (documented in docs/cli.md).
-EXIT_OK = 0
-EXIT_TEST_FAILED = 1  # `rules test` found a failing case; `rules check` found errors
-EXIT_USAGE = 2  # typer/click usage errors (unknown option, missing argument)
-EXIT_INPUT_ERROR = 65  # EX_DATAERR: an evidence, rule or result file is wrong
-EXIT_ENGINE_ERROR = 70  # EX_SOFTWARE: the matching engine failed; a bug, not the user's fault
+#: Exit codes, shared by every command (documented in docs/cli.md); kept in grader.exitcodes,
+#: which imports nothing, so the CLI can name them without building this module's model.
+from grader.exitcodes import EXIT_ENGINE_ERROR, EXIT_INPUT_ERROR, EXIT_OK, EXIT_TEST_FAILED, EXIT_USAGE  # noqa: F401
 
 #: ``error``: the input is wrong and nothing is graded or checked past it. ``warning``: probably
 #: a mistake; it never stops a run. ``note``: true and worth knowing, but not a mistake (a fact

@@ -35,7 +35,21 @@ def test_floors_runs_and_names_every_part() -> None:
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     parts = [line.split("|")[0].strip() for line in proc.stdout.splitlines()[2:]]
-    assert parts[:5] == ["python -c pass", "+ import grader's dependencies", "+ import importlib.metadata",
-                         "+ import grader (what `grade` imports)", "grader grade (Derbyshire, table)"]
-    assert parts[5].startswith("PyYAML compose") and parts[-1] == "43 results to JSON"
+    assert parts[:6] == ["python -c pass", "import floor (durable, pydantic, typer, rich)",
+                         "import grader's dependencies", "+ import grader (what `grade` imports)",
+                         "grader --version", "grader grade (Derbyshire, table)"]
+    assert parts[6].startswith("PyYAML compose") and parts[-1] == "43 results to JSON"
     assert all(float(line.split("|")[1]) > 0 for line in proc.stdout.splitlines()[2:])
+    rows = proc.stdout.splitlines()[2:]
+    assert "x the floor)" in rows[4] and "x the floor)" in rows[5]  # the targets, as ratios to the floor
+
+
+def test_floors_compares_another_checkout_in_the_same_rounds(tmp_path: Path) -> None:
+    """--compare DIR runs another checkout's --version and grade interleaved with this one's."""
+    floors = BENCH.with_name("floors.py")
+    proc = subprocess.run([sys.executable, str(floors), "--runs", "1", "--startup-only", "--compare",
+                           str(BENCH.parent)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    parts = [line.split("|")[0].strip() for line in proc.stdout.splitlines()[2:]]
+    name = BENCH.parent.name
+    assert parts[-2:] == [f"grader --version ({name})", f"grader grade ({name})"]

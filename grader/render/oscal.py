@@ -25,6 +25,7 @@ import json
 from typing import Any
 
 from grader.models.evidence import EvidenceItem
+from grader.models.judgement import AppliedJudgement
 from grader.models.result import CriterionFinding, GradingResult
 from grader.oscalspec import NS, OSCAL_VERSION, control_id, statement_id, timestamp, uuid_for
 
@@ -77,8 +78,12 @@ def assessment_results(result: GradingResult) -> dict[str, Any]:
     findings = [_finding(f, result, ids, observed) for f in result.criteria]
 
     props = _overall_props(result)
+    if result.overall is not None and result.overall.judgement is not None:
+        props += _judgement_props(result.overall.judgement, result.overall.rule_outcome, "overall")
     for p in result.pillars:
         props.append(_prop("pillar-grade", p.grade, cls=p.id, remarks=p.rationale))
+        if p.judgement is not None:
+            props += _judgement_props(p.judgement, p.rule_outcome, p.id)
         if p.assessed_grade != p.grade:
             props.append(_prop("pillar-assessed-grade", p.assessed_grade, cls=p.id))
     props.append(_prop("marking", result.meta.marking))
@@ -183,6 +188,8 @@ def _finding(f: CriterionFinding, result: GradingResult, ids: _Ids, observed: se
     props = [_prop("outcome", f.outcome, remarks=result.framework.label(f.outcome)),
              _prop("assessed-outcome", f.assessed_outcome), _prop("decided-by", f.decided_by),
              _prop("significant", "true" if f.significant else "false"), _prop("pillar", f.pillar)]
+    if f.judgement is not None:
+        props += _judgement_props(f.judgement, f.rule_outcome)
     if f.mitigation is not None:
         props.append(_prop("mitigation", f.mitigation.basis, remarks=f.mitigation.rationale))
     if f.uplift is not None:
@@ -206,6 +213,14 @@ def _finding(f: CriterionFinding, result: GradingResult, ids: _Ids, observed: se
     if related:
         finding["related-observations"] = related
     return finding
+
+
+def _judgement_props(j: AppliedJudgement, rule_outcome: str, cls: str | None = None) -> list[dict[str, Any]]:
+    """An inspectors' judgement: what the rules gave, and who decided otherwise and why (the
+    result was filtered for the audience first, so the public sees a role, not a name)."""
+    who = j.by if j.by == j.role else f"{j.by} ({j.role})"
+    return [_prop("rule-outcome", rule_outcome, cls=cls),
+            _prop("judged", j.outcome, cls=cls, remarks=f"Judged by {who} on {j.date.isoformat()}: {j.reason}")]
 
 
 def _pack_resource(result: GradingResult, pack_uuid: str) -> dict[str, Any]:

@@ -185,3 +185,25 @@ def test_a_pack_without_a_published_date_cannot_be_a_catalog(tmp_path: Path) -> 
     assert out.exit_code == 65, out.output
     assert "OSCAL-001" in out.output and "published: YYYY-MM-DD" in out.output
     assert not (tmp_path / "c.json").exists()
+
+
+@pytest.mark.parametrize("audience", ["public", "inspectorate"])
+def test_a_set_with_judgements_and_mitigations_is_valid_and_keeps_both(validator: Any, tmp_path: Path,
+                                                                      audience: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "judgement"))
+    from judgekit import INT06_FAILS, copy_set, write_judgements
+
+    judged = copy_set(tmp_path)
+    write_judgements(judged, INT06_FAILS)
+    ar = _assert_valid(validator, _export(str(judged), "--audience", audience))
+    findings = {f.title.split()[0]: f for f in ar.results[0].findings}
+    int06 = {p.name: p for p in findings["INT-06"].props}
+    # the judgement decides what OSCAL's state says, and the rules' outcome is kept beside it
+    assert findings["INT-06"].target.status.state.value == "not-satisfied"
+    assert int06["outcome"].value == "fails" and int06["rule-outcome"].value == "meets"
+    assert int06["judged"].value == "fails" and "two major crime risks" in int06["judged"].remarks
+    # the public sees the judge's role, not the name (the report's rule)
+    assert ("A. Inspector" in int06["judged"].remarks) == (audience == "inspectorate")
+    assert "Lead inspector" in int06["judged"].remarks
+    enf02 = {p.name: p.value for p in findings["ENF-02"].props}
+    assert enf02["assessed-outcome"] == "fails" and "mitigation" in enf02

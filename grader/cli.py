@@ -167,11 +167,15 @@ NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (tru
 
 
 def _print_problems(problems: list[Problem], notes: bool) -> None:
-    """One line per error and warning, and per note if asked."""
-    for p in problems:
+    """One line per error and warning, and per note if asked: at most the first
+    :data:`~grader.errors.MAX_PROBLEMS_SHOWN`, then a count of the rest per file, as for a
+    broken file (a set of 100,000 items no rule weighs would otherwise bury the first fix)."""
+    from grader.errors import capped
+
+    for p in capped([p for p in problems if p.severity != "note" or notes]):
         if p.severity == "error":
             _echo(p.line_text())
-        elif p.severity == "warning" or notes:
+        else:
             _echo(f"{p.line_text()} ({p.severity})")
 
 
@@ -566,6 +570,9 @@ def schema(which: Annotated[SchemaName, typer.Argument(
 def evidence_check(
     evidence: Annotated[Path, typer.Argument(help="Evidence set: a folder, or a .yaml, .csv or .xlsx file.")],
     rules: RulesOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too (never on notes), e.g. "
+                                                          "a strength or shortfall no rule of its criterion weighs "
+                                                          "(EVID-032).")] = False,
     notes: NotesOpt = False,
 ) -> None:
     """Every mistake in an evidence set, located, with warnings and a count per pillar and kind."""
@@ -577,7 +584,7 @@ def evidence_check(
     if report.loaded is not None:
         render_evidence_summary(report.summary, _stdout())
     _echo(_counts(report.problems, notes))
-    if report.errors:
+    if report.errors or (strict and report.warnings):
         raise typer.Exit(EXIT_TEST_FAILED)
 
 

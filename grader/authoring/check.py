@@ -2,7 +2,9 @@
 
 Three passes, each only when the one before succeeded: load (schema, names, types: the loader's
 located errors), compile (the matching engine's limits, located at the clause), then the
-semantic lint of :mod:`grader.authoring.lint` over the pack and its test cases.
+semantic lint of :mod:`grader.authoring.lint` over the pack and its test cases, and a look at
+the evidence sets those cases draw on (``from:``): a verified strength, work in progress or area
+for improvement that no rule of its criterion can weigh is a gap in the pack (LINT-081).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from pathlib import Path
 
 from grader.authoring.lint import lint_pack
 from grader.authoring.testing import TestCase, check_case_evidence, collect_cases
+from grader.authoring.weighing import unweighed_items, unweighed_message
 from grader.engine.compiler import compile_pack
 from grader.errors import InputError, Problem
-from grader.loading.pack import load_pack
+from grader.grading.run import Grader
+from grader.loading.pack import LoadedPack, load_pack
 
 
 def check_pack(pack_dir: Path) -> list[Problem]:
@@ -31,4 +35,23 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     except InputError as exc:
         problems.extend(exc.problems)
     problems.extend(lint_pack(loaded, cases))
+    if cases and not any(p.severity == "error" for p in problems):
+        problems.extend(_unweighed(loaded, cases))
     return sorted(set(problems), key=Problem.sort_key)
+
+
+def _unweighed(loaded: LoadedPack, cases: list[TestCase]) -> list[Problem]:
+    """LINT-081 for each qualitative item of a set the tests draw on that its criterion's rules
+    cannot weigh: the tests pass, yet grading that set would leave the item out of its finding.
+    Located at the item, since that is what the author reads to decide which fix is right."""
+    sources = list({id(c.source): c.source for c in cases if c.source is not None}.values())
+    if not sources:
+        return []
+    out = []
+    with Grader(loaded) as grader:
+        for source in sources:
+            for item, criteria in unweighed_items(loaded.pack, source, grader.match(source, checked=True)):
+                out.append(source.problem(item.id, ("id",), "LINT-081",
+                                          unweighed_message(item, criteria, loaded.criterion_files),
+                                          severity="warning"))
+    return out

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.authoring.weighing import unweighed_items, unweighed_message
 from grader.errors import InputError, Problem
 from grader.grading.run import Grader
 from grader.loading.crosscheck import check_against_pack, check_items, check_rejected
@@ -198,18 +199,28 @@ def _names(names: list[str]) -> str:
 
 
 def _unusable(loaded: LoadedEvidence, loaded_pack: LoadedPack) -> list[Problem]:
-    """Verified items that no clause of any rule matches: no rule of the pack can use them."""
+    """Verified items that no clause of any rule matches: no rule of the pack can use them; and
+    qualitative items the rules of their own criterion cannot weigh (a warning: a shortfall the
+    finding would be silent about, found by the same question as ``rules check``'s LINT-081)."""
     with Grader(loaded_pack) as grader:
         matches = grader.match(loaded)
     used = {item_id for rows in matches.values() for row in rows for item_id in row}
+    unweighed = {item.id: crits for item, crits in unweighed_items(loaded_pack.pack, loaded, matches)}
     out = []
     for item in loaded.evidence.items:
+        if item.id in unweighed:
+            out.append(loaded.problem(item.id, ("id",), "EVID-032", unweighed_message(
+                item, unweighed[item.id], loaded_pack.criterion_files), severity="warning"))
+            continue
         if not item.verified or item.id in used:
             continue
-        # An item the rules do not weigh is still evidence (the result lists it as unused), and a
-        # statistic that no contextual note flags is context: notes. An item tied to no
-        # criterion at all was probably meant to be: a warning.
-        if item.criteria:
+        # A statistic or other record the rules do not test is still evidence (the result lists
+        # it as unused, as context): a note. An item tied to no criterion at all was probably
+        # meant to be: a warning.
+        if item.criteria and item.kind == "indicator":
+            why, severity = ("a statistic that no rule tests and no contextual note flags: the result "
+                             "shows it as context only"), "note"
+        elif item.criteria:
             why, severity = (f"no clause of the pack's rules matches it "
                              f"(facts: {', '.join(sorted(item.facts)) or 'none'})"), "note"
         elif item.kind == "indicator":

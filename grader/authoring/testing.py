@@ -67,6 +67,8 @@ class TestCase:
     expect: dict[str, Any]
     doc: YamlDocument | None = None  # the test file, to locate problems found later (rules check)
     path: tuple[str | int, ...] = ()  # of the case in that file
+    #: The whole set named by ``from:`` (before ``without``/``add``), for checks of that set itself.
+    source: LoadedEvidence | None = None
 
 
 @dataclass
@@ -132,7 +134,10 @@ def _cases_of(doc: YamlDocument, pack_name: str, problems: list[Problem],
         if evidence is None:
             continue
         line, _ = doc.position(path)
-        out.append(TestCase(doc.display, line, str(case["name"]), criterion, evidence, expect, doc, path))
+        raw_evidence = case.get("evidence")
+        source = sets.get(_from_path(doc, raw_evidence)) if isinstance(raw_evidence, dict) and "from" in raw_evidence \
+            else None
+        out.append(TestCase(doc.display, line, str(case["name"]), criterion, evidence, expect, doc, path, source))
     return out
 
 
@@ -188,6 +193,11 @@ def check_case_evidence(cases: list[TestCase], pack: RulePack) -> list[Problem]:
     return problems
 
 
+def _from_path(doc: YamlDocument, raw: dict[str, Any]) -> Path:
+    """The set a case's ``from:`` names: relative to the test file, as the author reads it."""
+    return (doc.path.parent / str(raw["from"])).resolve()
+
+
 def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defaults: dict[str, Any],
                  pack_name: str, problems: list[Problem], kinds: Sequence[str] | None,
                  sets: dict[Path, LoadedEvidence]) -> LoadedEvidence | None:
@@ -201,7 +211,7 @@ def _evidence_of(doc: YamlDocument, raw: Any, path: tuple[str | int, ...], defau
                                         f"{one_of(bad[0], EVIDENCE_KEYS, 'keys of evidence')}", key=True))
             return None
         if "from" in raw:
-            src = (doc.path.parent / str(raw["from"])).resolve()
+            src = _from_path(doc, raw)
             try:
                 if src not in sets:
                     sets[src] = load_evidence(src, kinds)

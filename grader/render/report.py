@@ -80,7 +80,16 @@ def _humanise(slug: str) -> str:
 
 
 def _fact_name(key: str, abbrs: dict[str, str]) -> str:
-    """``bme_population_percent_under`` -> ``BME population percent under`` (abbreviations from the glossary)."""
+    """``police_officers`` -> ``Police officers``; ``pcsos`` -> ``PCSOs`` (abbreviations from the glossary).
+
+    A unit word in the key (``square_miles``, ``percent``) is put in brackets after the name and a
+    bound (``_over``, ``_under``) is left to :func:`_fact_row`, so the label reads as a label:
+    ``area_square_miles_over`` -> ``Area (square miles)``.
+    """
+    key = re.sub(r"_(over|under)$", "", key)
+    unit = next((u for u in ("square_miles", "percent") if key.endswith("_" + u)), None)
+    if unit:
+        key = key[: -len(unit) - 1]
     words = []
     for w in key.split("_"):
         if w.upper() in abbrs:
@@ -89,7 +98,20 @@ def _fact_name(key: str, abbrs: dict[str, str]) -> str:
             w = abbrs[w[:-1].upper()] + "s"
         words.append(w)
     text = " ".join(words)
-    return text[:1].upper() + text[1:]
+    text = text[:1].upper() + text[1:]
+    return f"{text} ({_humanise(unit)})" if unit == "square_miles" else text  # a percent shows its own %
+
+
+def _fact_row(key: str, value: FactValue, abbrs: dict[str, str]) -> tuple[str, str]:
+    """A force fact as a table row a reader can take in: label and value with thousands
+    separators, a bound in words ("over 1,000") and a percent sign where the key says percent."""
+    text = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else fact_text(value)
+    if re.search(r"_percent(_over|_under)?$", key):
+        text += "%"
+    bound = re.search(r"_(over|under)$", key)
+    if bound:
+        text = f"{'more than' if bound.group(1) == 'over' else 'less than'} {text}"
+    return _fact_name(key, abbrs), text
 
 
 def _number(value: float | None, unit: str) -> str:
@@ -192,9 +214,66 @@ def _policy_line(lines: Sequence[PolicyLine], grade: str) -> str | None:
     return next((line.text for line in lines if line.grade == grade), None)
 
 
-def _tally(states: Sequence[str]) -> str:
+_COUNT = re.compile(r"^(?P<bound>at least|at most) (?P<n>\d+) (?P<noun>.*?(?:criteria|pillars)) (?P<states>.+)$")
+_SHARE = re.compile(r"^at least (?P<pct>\d+%) of (?P<noun>.*?(?:criteria|pillars)) are (?P<states>.+)$")
+
+
+def _plain_clause(clause: str, result: GradingResult) -> str:
+    """One condition of a roll-up rule (as grading words it) in plain English for the public:
+    "at least 2 significant criteria fails or insufficient-evidence" -> "2 or more significant
+    criteria are rated fails to meet the standard or insufficient evidence". A condition this
+    does not recognise is returned as it is (it is still words, never a rule id)."""
+    m = _SHARE.match(clause) or _COUNT.match(clause)
+    if m is None:
+        if clause.startswith("not [") and clause.endswith("]"):
+            return f"it is not the case that {_plain_clause(clause[5:-1], result)}"
+        return clause
+    states = " or ".join(_label(result, st).lower() for st in m["states"].split(" or "))
+    noun = m["noun"]
+    one = noun.replace("criteria", "criterion").replace("pillars", "pillar")
+    if "pct" in m.groupdict():
+        return f"at least {m['pct']} of the {noun} are rated {states}"
+    n = int(m["n"])
+    if m["bound"] == "at most":
+        return f"no {one} is rated {states}" if n == 0 else f"no more than {n} {noun} are rated {states}"
+    return f"at least one {one} is rated {states}" if n == 1 else f"{n} or more {noun} are rated {states}"
+
+
+def _plain_when(when: str | None, result: GradingResult) -> str:
+    """A whole condition (clauses joined by "; and" / "; or") in plain English."""
+    if when is None:
+        return "when no rule for another grade applies"
+    for joiner, words in (("; and ", ", and "), ("; or ", ", or ")):
+        if joiner in when:
+            return "when " + words.join(_plain_clause(c, result) for c in when.split(joiner))
+    return "when " + _plain_clause(when, result)
+
+
+def _plain_line(line: PolicyLine, result: GradingResult) -> str:
+    """"fails when ..." in words: "Fails to meet the standard when 2 or more ... are rated ..."."""
+    return f"{_label(result, line.grade)} {_plain_when(line.when, result)}"
+
+
+_CAP = re.compile(r"^at most (?P<grade>\S+) when (?P<when>.+)$")
+
+
+def _plain_cap(cap: str, result: GradingResult) -> str:
+    """A cap in words: "no better than Meets the standard when at least one ... is rated ..."."""
+    m = _CAP.match(cap)
+    return cap if m is None else f"no better than {_label(result, m['grade'])} {_plain_when(m['when'], result)}"
+
+
+def _plain_rule(lines: Sequence[PolicyLine], grade: str, result: GradingResult) -> str | None:
+    """The pack's roll-up rule that gives ``grade``, in plain English (None: the pack has none)."""
+    line = next((x for x in lines if x.grade == grade), None)
+    return None if line is None else _plain_line(line, result)
+
+
+def _tally(states: Sequence[str], result: GradingResult) -> str:
+    """"10 meets the standard, 1 exceeds the standard": how many of each, in the scale's words."""
     counts = Counter(states)
-    return ", ".join(f"{counts[s]} {s}" for s in sorted(counts, key=lambda s: (-counts[s], s))) or "none"
+    return ", ".join(f"{counts[s]} {_label(result, s).lower()}"
+                     for s in sorted(counts, key=lambda s: (-counts[s], s))) or "none"
 
 
 def _change_view(result: GradingResult, cf: Counterfactual | None, titles: dict[str, str],
@@ -235,14 +314,18 @@ def _why(result: GradingResult, finding: GradeFinding, policy: Sequence[PolicyLi
         "grade": finding.grade,
         "label": _label(result, finding.grade),
         "rule": _policy_line(policy, finding.grade),
+        "rule_plain": _plain_rule(policy, finding.grade, result),
         "caps": list(caps),
+        "caps_plain": [_plain_cap(c, result) for c in caps],
         "capped_by": finding.capped_by,
         "tally": tally,
         "units": units,
         "above": None if above is None else {"grade": above, "label": _label(result, above),
-                                              "rule": _policy_line(policy, above)},
+                                              "rule": _policy_line(policy, above),
+                                              "rule_plain": _plain_rule(policy, above, result)},
         "below": None if below is None else {"grade": below, "label": _label(result, below),
-                                              "rule": _policy_line(policy, below)},
+                                              "rule": _policy_line(policy, below),
+                                              "rule_plain": _plain_rule(policy, below, result)},
         "rise": _change_view(result, sens.rise if sens else None, titles, units == "criteria", group),
         "fall": _change_view(result, sens.fall if sens else None, titles, units == "criteria", group),
     }
@@ -316,7 +399,17 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     doc_titles = {d["key"]: d["title"] for d in documents}
     several = len(doc_keys) > 1
     source_of = {e.id: _source_text(e, several, doc_titles) for e in shown_items}
-    item_views = {e.id: {**_item_view(e, relied, source_of[e.id]), "cites": vis.keep(e.cites)}
+    # each statement is printed once, at its home: the section of its own kind (a pack's own
+    # kinds), else its first criterion, else the appendix; everywhere else it is cited by id
+    own_kind_ids = {k.id for k in fw.kinds}
+    # (of its criteria, preferably one whose finding cites it, so no cited statement is left out)
+    citing = {f.criterion: set(_cited(f)) for f in result.criteria}
+    home = {e.id: (f"kind:{e.kind}" if e.kind in own_kind_ids
+                   else next((c for c in e.criteria if e.id in citing.get(c, ())), e.criteria[0]) if e.criteria
+                   else None)
+            for e in shown_items}
+    item_views = {e.id: {**_item_view(e, relied, source_of[e.id]), "cites": vis.keep(e.cites),
+                         "home": home[e.id]}
                   for e in shown_items}
 
     # criteria, grouped under their pillars
@@ -376,9 +469,9 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         crits = [criterion_view(f) for f in mine]
         sig = [f.outcome for f in mine if f.significant]
         other = [f.outcome for f in mine if not f.significant]
-        tally = f"significant criteria after mitigation: {_tally(sig)}"
+        tally = f"significant criteria after mitigation: {_tally(sig, result)}"
         if other:
-            tally += f"; other criteria: {_tally(other)}"
+            tally += f"; other criteria: {_tally(other, result)}"
         spec = next((s for s in fw.pillars if s.id == p.id), None)
         pillars.append({
             "id": p.id,
@@ -408,7 +501,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
         "assessed_rationale": vis.segments(o.assessed_rationale),
         "withheld": vis.count(o.evidence),
         "why": _why(result, o, fw.policy.overall, fw.policy.overall_caps, "pillars",
-                    f"pillar grades: {_tally([p.grade for p in result.pillars])}", pillar_titles),
+                    f"pillar grades: {_tally([p.grade for p in result.pillars], result)}", pillar_titles),
         "judgement": judgement_view(result, o.judgement, vis, names),
     }
 
@@ -459,6 +552,8 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             unevidenced.append(c)
 
     appendix = [item_views[e.id] for e in sorted(shown_items, key=lambda e: e.id)]
+    # what the report says about how many items the grades rest on: all considered, some cited
+    cited_all = {i for f in result.criteria for i in _cited(f)} | {i for n in result.context for i in n.evidence}
     marking = highest_marking(items[i].marking for i in vis.shown)
 
     scale = [{"id": g.id, "label": g.label, "meaning": g.meaning} for g in fw.scale]
@@ -494,9 +589,19 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
                       "description": fw.description, "source": fw.source},
         "scale": scale,
         "policy": fw.policy,
+        "rule_syntax": audience == "inspectorate",
+        "policy_plain": {
+            "adverse": " or ".join(_label(result, a).lower() for a in fw.policy.adverse),
+            "mitigated_as": _label(result, fw.policy.mitigated_as),
+            "pillar": [_plain_line(x, result) for x in fw.policy.pillar],
+            "pillar_caps": [_plain_cap(x, result) for x in fw.policy.pillar_caps],
+            "overall": [_plain_line(x, result) for x in fw.policy.overall],
+            "overall_caps": [_plain_cap(x, result) for x in fw.policy.overall_caps],
+        },
+        "cited_total": len(cited_all),
         "settings": sorted(fw.settings.items()),
         "documents": documents,
-        "force_context": [(_fact_name(k, abbrs), fact_text(v)) for k, v in result.force_context.items()],
+        "force_context": [_fact_row(k, v, abbrs) for k, v in result.force_context.items()],
         "overall": overall,
         "pillars": pillars,
         "grid": grid,
@@ -563,6 +668,7 @@ def _environment(fmt: str) -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=_finalize,
     )
+    env.add_extension("jinja2.ext.do")
     env.filters["md"] = md_escape
     env.filters["md_code"] = md_code
     env.filters["plural"] = plural

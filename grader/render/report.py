@@ -554,6 +554,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     appendix = [item_views[e.id] for e in sorted(shown_items, key=lambda e: e.id)]
     # what the report says about how many items the grades rest on: all considered, some cited
     cited_all = {i for f in result.criteria for i in _cited(f)} | {i for n in result.context for i in n.evidence}
+    weighed_all = cited_all | {c.id for f in result.criteria for c in f.cited}
     marking = highest_marking(items[i].marking for i in vis.shown)
 
     scale = [{"id": g.id, "label": g.label, "meaning": g.meaning} for g in fw.scale]
@@ -599,6 +600,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "overall_caps": [_plain_cap(x, result) for x in fw.policy.overall_caps],
         },
         "cited_total": len(cited_all),
+        "weighed_total": len(weighed_all),
         "settings": sorted(fw.settings.items()),
         "documents": documents,
         "force_context": [_fact_row(k, v, abbrs) for k, v in result.force_context.items()],

@@ -68,7 +68,11 @@ def test_the_counts_the_report_states_are_true(derbyshire: GradingResult) -> Non
     items = derbyshire.meta.evidence_set.items
     assert len(cited) < items
     assert f"The rules weighed all {items} items of evidence" in text
-    assert f"; {len(cited)} of them are cited by a finding or a contextual note." in text
+    weighed = cited | {c.id for f in derbyshire.criteria for c in f.cited}
+    # every verified statement is weighed in some role; the statistics no note flags are not
+    assert len(weighed) == items - len(derbyshire.unused)
+    assert (f"; {len(weighed)} of them are weighed in a finding or a contextual note: the outcomes rest on "
+            f"{len(cited)}, and the others") in text
     assert "Every grade below rests on" not in text
 
 

@@ -83,10 +83,9 @@ class Judge:
                                        "criterion id, a pillar id or 'overall'"))
                 continue
             if j.target in first:
-                line, _ = rec.doc.position(("judgements", first[j.target])) if rec.doc else (None, None)
                 out.append(rec.problem(n, ("target",), "JUDGE-013",
-                                       f"a second judgement on {j.target} (the first is on line {line}); one "
-                                       "target takes one judgement: keep the one that stands and remove the other"))
+                                       f"a second judgement on {j.target} (the first is {rec.place(first[j.target])}); "
+                                       "one target takes one judgement: keep the one that stands and remove the other"))
                 continue
             first[j.target] = n
             if kind not in policy.targets:

@@ -155,3 +155,43 @@ def test_judgements_on_the_sheet_and_beside_the_workbook_are_refused(derbyshire_
     write_judgements(tmp_path, INT06_FAILS, name="plain.judgements.yaml")
     result = grade_json(plain)
     assert [j["state"] for j in result["judgements"]] == ["applied"]
+
+
+# --- evidence check ---------------------------------------------------------------------------------
+
+
+def test_evidence_check_warns_of_stale_and_expired_judgements(tmp_path: Path) -> None:
+    folder = copy_set(tmp_path)
+    expired = INT06_FAILS.replace("date: 2008-07-20", "date: 2007-07-20\n    expires: 2008-01-01")
+    write_judgements(folder, expired, ENF01_STALE)
+    code, out, err = grader("evidence", "check", folder)
+    text = out + err
+    assert code == 0, text
+    path = folder / "judgements.yaml"
+    assert f"{path}:11:14: JUDGE-021 the judgement on INT-06 expired on 2008-01-01" in text
+    assert f"{path}:14:19: JUDGE-020 the judgement on ENF-01 is stale" in text
+
+
+def test_evidence_check_locates_a_wrong_judgement_and_a_damaged_signoffs_file(tmp_path: Path) -> None:
+    folder = copy_set(tmp_path)
+    write_judgements(folder, INT06_FAILS.replace("target: INT-06", "target: INT-6"))
+    code, out, err = grader("evidence", "check", folder)
+    assert code == 1
+    assert f"{folder / 'judgements.yaml'}:2:13: JUDGE-010 no criterion or pillar 'INT-6'" in out + err
+    write_judgements(folder, INT06_FAILS)
+    (folder / "signoffs.yaml").write_text("signoffs:\n  - by: [A. Inspector\n", encoding="utf-8")
+    code, out, err = grader("evidence", "check", folder)
+    assert code == 1
+    assert f"{folder / 'signoffs.yaml'}:" in out + err and "restore it from version control" in out + err
+
+
+def test_evidence_check_reads_the_judgements_sheet(derbyshire_book: Path, tmp_path: Path) -> None:
+    stale = {**INT06_ROW, "target": "ENF-01", "outcome": "meets", "rule_outcome": "fails"}
+    book = judged_book(derbyshire_book, tmp_path / "stale.xlsx", stale)
+    code, out, err = grader("evidence", "check", book)
+    assert code == 0, out + err
+    assert "stale.xlsx:Judgements!C2: JUDGE-020 the judgement on ENF-01 is stale" in out + err
+    book = judged_book(derbyshire_book, tmp_path / "wrong.xlsx", {**INT06_ROW, "outcome": "fail"})
+    code, out, err = grader("evidence", "check", book)
+    assert code == 1
+    assert "wrong.xlsx:Judgements!B2: JUDGE-011 'fail' is not an outcome a criterion can have" in out + err

@@ -3,7 +3,8 @@
 Inspectors collect evidence in spreadsheets. A workbook made from the rule pack lets them type
 into the right columns with drop-downs for the values the pack allows (pillar, kind, criterion,
 marking, verified, source list, indicator unit), a column per fact the pillar's rules test
-(with its meaning on the header), and it loads with ``grader grade FILE.xlsx`` through
+(with its meaning on the header) and a Judgements sheet for the inspectors' judgements (targets
+and outcomes from the pack); it loads with ``grader grade FILE.xlsx`` through
 :mod:`grader.loading.xlsxsrc` exactly as a YAML set does.
 
 The file is built with openpyxl and then made byte-for-byte reproducible (fixed timestamps in
@@ -30,6 +31,8 @@ from grader.loading.xlsxsrc import (
     DOCUMENTS_SHEET,
     INDICATORS_SHEET,
     INSTRUCTIONS_SHEET,
+    JUDGEMENT_COLUMNS,
+    JUDGEMENTS_SHEET,
     LISTS_SHEET,
     MANIFEST_FIELDS,
     NOT_ITEMS,
@@ -49,7 +52,20 @@ _UNITS = ("per-1k-population", "per-10k-population", "percent", "count")
 _WIDTHS = {"id": 16, "pillar": 18, "kind": 22, "criterion": 12, "other criteria": 16, "statement": 70,
            "verified": 10, "marking": 20, "collected": 12, "document": 26, "section": 28, "list": 22, "item": 7,
            "page": 7, "tags": 20, "measure": 30, "label": 40, "unit": 20, "comparator": 18,
-           "comparator value": 12, "published change": 12}
+           "comparator value": 12, "published change": 12, "target": 16, "outcome": 22, "rule_outcome": 22,
+           "reason": 70, "by": 20, "role": 22, "date": 12, "expires": 12}
+#: The Judgements sheet's header comments (docs/judgement.md says more).
+_JUDGEMENT_HELP = {
+    "target": "A criterion id (INT-06), a pillar id, or overall.",
+    "outcome": "The outcome the inspectors decided.",
+    "rule_outcome": "What the rules gave when you decided (grader explain shows it); if the rules give "
+                    "something else later, the judgement is stale and not applied.",
+    "reason": "Why, in plain words; name the evidence ids it rests on (e.g. INT-06-S1).",
+    "by": "Who made the judgement.",
+    "role": "Their role, e.g. Lead inspector.",
+    "date": "When the judgement was made (YYYY-MM-DD).",
+    "expires": "Optional: not applied to an inspection after this date (YYYY-MM-DD).",
+}
 _MANIFEST_HELP = {
     "id": "Short id of this evidence set: a-z, 0-9 and '-', e.g. derbyshire-2008.",
     "force": "The force inspected, e.g. Derbyshire Constabulary.",
@@ -130,6 +146,9 @@ def capture_workbook(pack: RulePack) -> bytes:
         own = [c.id for c in pack.criteria if c.pillar == p.id]
         criteria_refs[p.id] = add_list(f"criteria {p.id}", own + [c.id for c in pack.criteria if c.id not in own])
     all_criteria_ref = add_list("criteria", [c.id for c in pack.criteria])
+    targets_ref = add_list("targets", [*(c.id for c in pack.criteria), *(p.id for p in pack.manifest.pillars),
+                                       "overall"])
+    outcomes_ref = add_list("outcomes", list(pack.outcomes))
     lists.sheet_state = "hidden"
     refs = {"pillar": pillars_ref, "kind": kinds_ref, "marking": markings_ref, "verified": bools_ref,
             "list": source_lists_ref}
@@ -222,6 +241,13 @@ def capture_workbook(pack: RulePack) -> bytes:
     _item_validations(validation, ws, at, {**refs, "criterion": all_criteria_ref})
     validation(ws, units_ref, at["unit"], "a unit")
 
+    # Judgements: the inspectors' decisions to differ from the rules (read like judgements.yaml)
+    ws = wb.create_sheet(JUDGEMENTS_SHEET)
+    at = table(ws, [(c, _JUDGEMENT_HELP[c]) for c in JUDGEMENT_COLUMNS], _WIDTHS)
+    validation(ws, targets_ref, at["target"], "a criterion, a pillar or overall")
+    for name in ("outcome", "rule_outcome"):
+        validation(ws, outcomes_ref, at[name], "an outcome of the pack")
+
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
     wb.active = 0
     buf = io.BytesIO()
@@ -263,6 +289,9 @@ def _instructions(pack: RulePack, names: dict[str, str]) -> list[str]:
         "4. Indicators: one row per statistic, with up to three periods (add 'period 4' / 'value 4' columns for "
         "more). Percentages may be typed as 72.73 or 72.73%; write 'not applicable' where the source does.",
         "5. Only verified items count for a grade. Never change the header row's names.",
+        "6. Judgements (optional): where the inspectors decide differently from the rules, one row per "
+        "decision: target, outcome, what the rules gave (rule_outcome), reason, by, role, date, and an optional "
+        "expiry. They are applied and signed off like a set's judgements.yaml.",
         "",
         "Problems are reported by sheet, row and column, e.g. FILE.xlsx:Intelligence!C7.",
     ]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.authoring.weighing import unweighed_items, unweighed_message
 from grader.errors import InputError, Problem
+from grader.authoring.judgement_check import check_judgements
 from grader.grading.run import Grader
 from grader.loading.crosscheck import check_against_pack, check_items, check_rejected
 from grader.loading.evidence import BrokenEvidence, LoadedEvidence, load_evidence
@@ -76,7 +77,7 @@ def check_evidence(evidence: Path, pack_dir: Path) -> EvidenceReport:
         # unknown criterion should not wait until a wrong date two columns away is fixed.
         found = list(exc.problems) + check_rejected(exc.rejected, loaded_pack.pack)
         found += check_items(exc.items, exc.docs, loaded_pack.pack)
-        return EvidenceReport(problems=_in_order(found))
+        return EvidenceReport(problems=_in_order(found + check_judgements(Path(evidence), None, loaded_pack)))
     except InputError as exc:
         return EvidenceReport(problems=exc.problems)
     problems = [_relocate(p, loaded) for p in check_against_pack(loaded, loaded_pack.pack)]
@@ -89,6 +90,8 @@ def check_evidence(evidence: Path, pack_dir: Path) -> EvidenceReport:
     problems += _unmet_facts(loaded, loaded_pack)
     if not any(p.severity == "error" for p in problems):
         problems += _unusable(loaded, loaded_pack)
+    valid = not any(p.severity == "error" for p in problems)
+    problems += check_judgements(Path(evidence), loaded if valid else None, loaded_pack)
     return EvidenceReport(problems=_in_order(problems), loaded=loaded, summary=_summary(loaded, loaded_pack))
 
 

@@ -83,10 +83,9 @@ class Judge:
                                        "criterion id, a pillar id or 'overall'"))
                 continue
             if j.target in first:
-                line, _ = rec.doc.position(("judgements", first[j.target])) if rec.doc else (None, None)
                 out.append(rec.problem(n, ("target",), "JUDGE-013",
-                                       f"a second judgement on {j.target} (the first is on line {line}); one "
-                                       "target takes one judgement: keep the one that stands and remove the other"))
+                                       f"a second judgement on {j.target} (the first is {rec.place(first[j.target])}); "
+                                       "one target takes one judgement: keep the one that stands and remove the other"))
                 continue
             first[j.target] = n
             if kind not in policy.targets:
@@ -165,22 +164,27 @@ class Judge:
         """Every judgement in file order, with its state."""
         return [self.states[n] for n in sorted(self.states)]
 
-    def warnings(self) -> list[str]:
-        """Located lines for every judgement not applied, and the notes found when checking."""
-        out = [p.line_text() for p in self.notes]
+    def problems(self) -> list[Problem]:
+        """Every judgement not applied (stale, expired) and the notes found when checking, located:
+        ``evidence check`` lists them with the set's other warnings."""
+        out = list(self.notes)
         for n, a in sorted(self.states.items()):
             if a.state == "stale":
                 out.append(self.records.problem(n, ("rule_outcome",), "JUDGE-020", (
                     f"the judgement on {a.target} is stale and not applied: it was made when the rules gave "
                     f"{a.rule_outcome}, and they now give {a.rules_now} (the evidence or the rules changed since "
                     f"{a.date}); review it: record rule_outcome: {a.rules_now} if it still stands, else remove it"),
-                    severity="warning").line_text())
+                    severity="warning"))
             elif a.state == "expired":
                 out.append(self.records.problem(n, ("expires",), "JUDGE-021", (
                     f"the judgement on {a.target} expired on {a.expires}, before this inspection "
                     f"({self.inspected}), and is not applied: renew it with a new date and expiry, or remove it"),
-                    severity="warning").line_text())
+                    severity="warning"))
         return out
+
+    def warnings(self) -> list[str]:
+        """:meth:`problems` as the located lines a result's warnings carry."""
+        return [p.line_text() for p in self.problems()]
 
     def files(self) -> list[InputFile]:
         """The judgements file, marked as highly as the evidence its judgements cite."""

@@ -31,6 +31,7 @@ from grader.models.result import (
     ContextFinding,
     CriterionFinding,
     EvidenceSetInfo,
+    GradeFinding,
     GradingResult,
     PackInfo,
     ResultMeta,
@@ -81,13 +82,7 @@ class Grader:
         pack = self.pack
         warnings = self.check(loaded)
         matches = self.match(loaded, checked=True)
-        kinds = {item.id: item.kind for item in loaded.evidence.items if item.verified}
-        findings = [evaluate_criterion(c, pack, matches, kinds) for c in pack.criteria]
-        judge = None
-        if records is not None and records.judgements:
-            judge = Judge(pack, records, loaded.evidence.items, loaded.evidence.manifest.inspected)
-            findings = judge.criteria(findings)
-        overall, pillars = roll_up(pack, findings, judge.grade if judge is not None else None)
+        findings, overall, pillars, judge = self._judged(loaded, records, matches)
         context: list[ContextFinding] = []
         for note in pack.manifest.context_notes:
             res = evaluate_clause(note.when, None, matches)
@@ -129,6 +124,29 @@ class Grader:
             return result
         return result.model_copy(update={"signoff": signoff_status(result, records.signoffs,
                                                                    pack.manifest.policy.judgements)})
+
+
+    def _judged(self, loaded: LoadedEvidence, records: LoadedJudgements | None,
+                matches: dict[str, list[tuple[str, ...]]]) -> tuple[list[CriterionFinding], GradeFinding | None,
+                                                                    list[GradeFinding], Judge | None]:
+        """Criterion findings and the roll-up, with the judgements applied where they hold."""
+        pack = self.pack
+        kinds = {item.id: item.kind for item in loaded.evidence.items if item.verified}
+        findings = [evaluate_criterion(c, pack, matches, kinds) for c in pack.criteria]
+        judge = None
+        if records is not None and records.judgements:
+            judge = Judge(pack, records, loaded.evidence.items, loaded.evidence.manifest.inspected)
+            findings = judge.criteria(findings)
+        overall, pillars = roll_up(pack, findings, judge.grade if judge is not None else None)
+        return findings, overall, pillars, judge
+
+    def judge(self, loaded: LoadedEvidence, records: LoadedJudgements) -> Judge | None:
+        """The set's judgements checked against the pack and decided (applied, stale, expired) as
+        grading would, without building a result: ``evidence check`` reports them. None if there are
+        none; raises InputError for a judgement that is wrong."""
+        if not records.judgements:
+            return None
+        return self._judged(loaded, records, self.match(loaded))[3]
 
 
 def _unused(loaded: LoadedEvidence, findings: list[CriterionFinding],

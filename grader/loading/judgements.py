@@ -6,6 +6,9 @@ Where they are:
   ``evidence-set.yaml``;
 - a **one-file** set (``NAME.yaml``, ``NAME.csv``, ``NAME.xlsx``): ``NAME.judgements.yaml`` and
   ``NAME.signoffs.yaml`` beside it;
+- a **capture workbook** may instead keep its judgements on its ``Judgements`` sheet (one a row;
+  located by sheet, row and column). A set keeps its judgements in one place: a workbook whose
+  sheet holds judgements *and* a ``NAME.judgements.yaml`` is an error, never a silent choice;
 - ``--judgements FILE`` names the judgements file instead (for a set kept somewhere read-only,
   or to try a judgement out).
 
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from grader.errors import InputError, Problem, Severity, raise_if_errors
 from grader.loading.files import display_path, input_file
+from grader.loading.tablesrc import TableLocator, validate_located
 from grader.loading.validate import validate_model
 from grader.loading.yamlsrc import PathKey, YamlDocument, load_yaml
 from grader.models.common import InputFile
@@ -38,21 +42,34 @@ class LoadedJudgements:
 
     judgements: list[Judgement] = field(default_factory=list)
     doc: YamlDocument | None = None
+    #: For judgements read from a workbook's Judgements sheet: the cells of each (else None).
+    rows: list[TableLocator] | None = None
     files: list[InputFile] = field(default_factory=list)
     signoffs: list[SignOff] = field(default_factory=list)
     signoffs_path: Path | None = None
 
     def problem(self, index: int, sub: PathKey, code: str, message: str, *,
                 severity: Severity = "error") -> Problem:
-        """A problem located at field ``sub`` of judgement ``index``."""
+        """A problem located at field ``sub`` of judgement ``index`` (its cell, for a workbook)."""
+        if self.rows is not None:
+            return self.rows[index].problem(sub, code, message, severity=severity)
         assert self.doc is not None
         return self.doc.problem(("judgements", index, *sub), code, message, severity=severity)
 
     def at(self, index: int) -> str:
-        """``file:line`` of judgement ``index``: where a reader finds it."""
+        """``file:line`` (``book.xlsx:Judgements!A3``) of judgement ``index``: where a reader finds it."""
+        if self.rows is not None:
+            return self.rows[index].row.text()
         assert self.doc is not None
         line, _ = self.doc.position(("judgements", index))
         return f"{self.doc.display}:{line}" if line else self.doc.display
+
+    def place(self, index: int) -> str:
+        """``on line 4`` / ``in row 3``: where judgement ``index`` is, within the same file."""
+        if self.rows is not None:
+            return f"in row {self.rows[index].row.row}"
+        assert self.doc is not None
+        return f"on line {self.doc.position(('judgements', index))[0]}"
 
 
 def records_path(evidence: Path, name: str) -> Path:
@@ -71,19 +88,48 @@ def load_judgements(evidence: Path, file: Path | None = None) -> LoadedJudgement
     if file is not None and not jpath.is_file():
         problems.append(Problem(file=display_path(jpath), code="JUDGE-001",
                                 message="judgements file not found; check the path given to --judgements"))
+    elif file is None and Path(evidence).suffix.lower() == ".xlsx" and Path(evidence).is_file():
+        _sheet_judgements(Path(evidence), jpath, loaded, problems)
     elif jpath.is_file():
-        doc = load_yaml(jpath, display_path(jpath))
-        parsed = validate_model(JudgementsFile, doc.data if doc.data is not None else {}, doc, (), problems,
-                                "JUDGE-002")
-        if parsed is not None:
-            loaded.judgements = list(parsed.judgements)
-        loaded.doc = doc
         root = Path(evidence) if Path(evidence).is_dir() and file is None else jpath
-        loaded.files = [input_file(jpath, root, doc.sha256)]
+        loaded.judgements, loaded.doc, loaded.files = _yaml_judgements(jpath, root, problems)
     assert loaded.signoffs_path is not None
     loaded.signoffs = read_signoffs(loaded.signoffs_path, problems)
     raise_if_errors(problems)
     return loaded
+
+
+def _yaml_judgements(path: Path, root: Path,
+                     problems: list[Problem]) -> tuple[list[Judgement], YamlDocument, list[InputFile]]:
+    """The judgements in the YAML file ``path``, its document (to locate them) and its input file."""
+    doc = load_yaml(path, display_path(path))
+    parsed = validate_model(JudgementsFile, doc.data if doc.data is not None else {}, doc, (), problems, "JUDGE-002")
+    return (list(parsed.judgements) if parsed is not None else []), doc, [input_file(path, root, doc.sha256)]
+
+
+def _sheet_judgements(book: Path, beside: Path, loaded: LoadedJudgements, problems: list[Problem]) -> None:
+    """The judgements on the Judgements sheet of the workbook ``book`` (or, if it has none, in
+    ``beside``), validated like ``judgements.yaml``; every mistake located at its cell."""
+    from grader.loading.xlsxsrc import read_judgement_rows  # openpyxl only for workbook users
+
+    rows, found = read_judgement_rows(book, display_path(book))
+    if rows and beside.is_file():
+        problems.append(Problem(file=display_path(beside), code="JUDGE-003", message=(
+            f"the workbook {book.name} also holds judgements (its Judgements sheet): keep a set's judgements in "
+            "one place; move these onto the sheet and delete this file, or clear the sheet")))
+        return
+    if not rows and not found:
+        if beside.is_file():
+            loaded.judgements, loaded.doc, loaded.files = _yaml_judgements(beside, beside, problems)
+        return
+    problems.extend(found)
+    loaded.rows = []
+    for data, locator in rows:
+        judgement = validate_located(Judgement, data, locator, problems, "JUDGE-002", root_field="expires",
+                                     missing_hint=" (fill in its cell on the Judgements sheet)")
+        if judgement is not None:
+            loaded.judgements.append(judgement)
+            loaded.rows.append(locator)
 
 
 def read_signoffs(path: Path, problems: list[Problem] | None = None) -> list[SignOff]:

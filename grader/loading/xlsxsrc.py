@@ -8,6 +8,9 @@ Layout (sheet names are matched without regard to case):
   force's context facts; ``sheet:SHEET`` rows giving the pillar of an item sheet's rows.
 - **Documents**: ``key``, ``title``, ``publisher``, ``published``, ``reference``.
 - **Indicators**: indicator rows (``kind`` may be left out).
+- **Judgements**: the inspectors' judgements on the set, one a row (the columns of
+  :data:`JUDGEMENT_COLUMNS`), read by :func:`read_judgement_rows` as ``judgements.yaml`` would be
+  (see :mod:`grader.loading.judgements`); the evidence read skips it but counts its cells.
 - **Instructions** and **Lists** (the drop-down values) are not read.
 - Every other sheet holds item rows: the columns of :mod:`grader.loading.tablesrc`.
 
@@ -64,8 +67,12 @@ DOCUMENTS_SHEET = "Documents"
 INDICATORS_SHEET = "Indicators"
 INSTRUCTIONS_SHEET = "Instructions"
 LISTS_SHEET = "Lists"
+JUDGEMENTS_SHEET = "Judgements"
 #: Sheets that hold no item rows.
-NOT_ITEMS = {n.lower() for n in (SET_SHEET, DOCUMENTS_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET)}
+NOT_ITEMS = {n.lower() for n in (SET_SHEET, DOCUMENTS_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, JUDGEMENTS_SHEET)}
+#: The Judgements sheet's columns: the fields of a judgement (grader.models.judgement.Judgement).
+JUDGEMENT_COLUMNS = ("target", "outcome", "rule_outcome", "reason", "by", "role", "date", "expires")
+_JUDGEMENT_DATES = ("date", "expires")
 
 MANIFEST_FIELDS = ("id", "force", "framework", "title", "inspected")
 DEFAULT_FIELDS = ("document", "marking", "verified", "collected")
@@ -162,6 +169,27 @@ class _Budget:
     cells: int = 0
 
 
+def _count(ws: Any, display: str, sheet: str, problems: list[Problem], budget: _Budget) -> bool:
+    """Count a sheet's written rows and cells against the caps (see :func:`_rows`); False, with a
+    located problem, when the sheet is too large to parse."""
+    rows, cells_written = _written(ws)
+    where = Cell(display, sheet, 1)
+    if rows > MAX_ROWS + 1:
+        problems.append(where.problem(
+            "XLSX-020", f"the sheet writes {rows:,} rows (blank rows a spreadsheet saved count too); grader reads "
+                        f"at most {MAX_ROWS + 1:,}: a header and {MAX_ROWS:,} items. Delete the empty rows below "
+                        "your data, or split the items over several sheets or workbooks"))
+        return False
+    budget.cells += cells_written
+    if budget.cells > MAX_CELLS:
+        problems.append(where.problem(
+            "XLSX-021", f"with this sheet the workbook writes {budget.cells:,} cells (blank formatted cells count "
+                        f"too); grader reads at most {MAX_CELLS:,}. Delete the empty rows and columns beside "
+                        "your data, or split it into several workbooks"))
+        return False
+    return True
+
+
 def _rows(ws: Any, display: str, sheet: str, problems: list[Problem],
           budget: _Budget) -> list[tuple[int, dict[int, Any]]]:
     """Non-blank rows of a sheet: (row number, {column: value}); formulas read by saved result.
@@ -170,20 +198,7 @@ def _rows(ws: Any, display: str, sheet: str, problems: list[Problem],
     MAX_CELLS cells, is one located problem and is not parsed at all: rows and cells are counted
     on its XML first, so a million blank rows cost a scan of bytes, not a million parsed rows.
     """
-    rows, cells_written = _written(ws)
-    where = Cell(display, sheet, 1)
-    if rows > MAX_ROWS + 1:
-        problems.append(where.problem(
-            "XLSX-020", f"the sheet writes {rows:,} rows (blank rows a spreadsheet saved count too); grader reads "
-                        f"at most {MAX_ROWS + 1:,}: a header and {MAX_ROWS:,} items. Delete the empty rows below "
-                        "your data, or split the items over several sheets or workbooks"))
-        return []
-    budget.cells += cells_written
-    if budget.cells > MAX_CELLS:
-        problems.append(where.problem(
-            "XLSX-021", f"with this sheet the workbook writes {budget.cells:,} cells (blank formatted cells count "
-                        f"too); grader reads at most {MAX_CELLS:,}. Delete the empty rows and columns beside "
-                        "your data, or split it into several workbooks"))
+    if not _count(ws, display, sheet, problems, budget):
         return []
     written = list(_sheet_rows(ws, False))  # formulas as written ("=SUM(A1:A3)"), other cells by value
     if any(isinstance(v, str) and v.startswith("=") for _, row in written for v in row.values()):
@@ -209,8 +224,8 @@ def _rows(ws: Any, display: str, sheet: str, problems: list[Problem],
     return out
 
 
-def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
-    """Read ``path``; return what it holds and the problems found (raises only if it is unreadable)."""
+def _open(path: Path, display: str) -> tuple[Any, str]:
+    """The workbook at ``path``, opened read-only (sheets are parsed only when read), and its SHA-256."""
     raw, digest = read_bytes(path, display)
     _check_zip(path, display, raw)
     import openpyxl  # imported here: only workbook users pay for it
@@ -218,13 +233,64 @@ def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not keep
-            values_wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True), digest
     except Exception as exc:  # openpyxl raises many types for a damaged file; none is the user's bug
         root: BaseException = exc
         while root.__cause__ is not None or root.__context__ is not None:  # name what really went wrong
             root = root.__cause__ or root.__context__  # type: ignore[assignment]
         raise InputError([Problem(file=display, code="XLSX-001",
                                   message=f"cannot read the workbook: {type(root).__name__}: {root}")]) from None
+
+
+def read_judgement_rows(path: Path, display: str) -> tuple[list[tuple[dict[str, Any], TableLocator]], list[Problem]]:
+    """The Judgements sheet of the workbook at ``path``: each row as judgement data (as
+    ``judgements.yaml`` would give it) with the cells it came from, and the problems found.
+
+    Only that sheet is parsed (a set's judgements are read apart from its evidence, like
+    ``judgements.yaml``), under the same row and cell caps as every sheet. A workbook without the
+    sheet has no judgements.
+    """
+    values_wb, _ = _open(path, display)
+    problems: list[Problem] = []
+    out: list[tuple[dict[str, Any], TableLocator]] = []
+    try:
+        sheets = {name.lower(): name for name in values_wb.sheetnames}
+        name = sheets.get(JUDGEMENTS_SHEET.lower())
+        rows = _rows(values_wb[name], display, name, problems, _Budget()) if name is not None else []
+        if not rows:
+            return out, problems
+        head_row, head = rows[0]
+        cols: dict[int, str] = {}
+        for c, raw in sorted(head.items()):
+            column = norm_header(str(raw)).replace(" ", "_")
+            if column not in JUDGEMENT_COLUMNS:
+                problems.append(Cell(display, name, head_row, c).problem(
+                    "XLSX-017", f"unknown column {raw!r}{suggest(column, list(JUDGEMENT_COLUMNS))}; the "
+                                f"Judgements sheet's columns are: {', '.join(JUDGEMENT_COLUMNS)}"))
+            elif column in cols.values():
+                problems.append(Cell(display, name, head_row, c).problem("XLSX-017", f"column {raw!r} appears twice"))
+            else:
+                cols[c] = column
+        if problems:
+            return out, problems
+        for r, cells in rows[1:]:
+            locator = TableLocator(display, Cell(display, name, r))
+            data: dict[str, Any] = {}
+            for c, column in cols.items():
+                locator.cells[column] = Cell(display, name, r, c, column)  # "missing field" points at the blank cell
+                value = cells.get(c)
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                data[column] = _date(value) if column in _JUDGEMENT_DATES else _text(value)
+            out.append((data, locator))
+    finally:
+        values_wb.close()
+    return out, problems
+
+
+def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
+    """Read ``path``; return what it holds and the problems found (raises only if it is unreadable)."""
+    values_wb, digest = _open(path, display)
     problems: list[Problem] = []
     try:
         sheets = {name.lower(): name for name in values_wb.sheetnames}
@@ -248,6 +314,9 @@ def read_workbook(path: Path, display: str) -> tuple[Workbook, list[Problem]]:
         if DOCUMENTS_SHEET.lower() in sheets:
             doc_name = sheets[DOCUMENTS_SHEET.lower()]
             _read_documents(rows_of(doc_name), display, doc_name, book, problems)
+        if JUDGEMENTS_SHEET.lower() in sheets:  # read by read_judgement_rows; its cells count here too
+            _count(values_wb[sheets[JUDGEMENTS_SHEET.lower()]], display, sheets[JUDGEMENTS_SHEET.lower()],
+                   problems, budget)
         for name in values_wb.sheetnames:
             if name.lower() in NOT_ITEMS:
                 continue

@@ -26,7 +26,7 @@ PILLAR_SHEETS = ["Intelligence", "Prevention", "Enforcement", "performance-and-r
 def test_template_has_a_sheet_per_pillar_drop_downs_indicators_and_instructions(template: Path,
                                                                                 pack_dir: Path) -> None:
     wb = openpyxl.load_workbook(template)
-    assert wb.sheetnames == ["Instructions", "Set", "Documents", *PILLAR_SHEETS, "Indicators", "Lists"]
+    assert wb.sheetnames == ["Instructions", "Set", "Documents", *PILLAR_SHEETS, "Indicators", "Judgements", "Lists"]
     assert wb["Lists"].sheet_state == "hidden"
     assert "grader grade FILE.xlsx" in " ".join(str(c.value) for c in wb["Instructions"]["A"])
     pack = load_pack(pack_dir).pack

@@ -189,9 +189,9 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
         evidence = [e for e in data.pop("evidence") if e["id"] not in vis.withheld]
         data = _scrub(data, vis)
         data["evidence"] = _scrub(evidence, vis)
-    meta = data["meta"]
     if not names_shown(result, audience):
         data = _roles_for_names(data)
+    meta = data["meta"]  # after the swap above, which builds a new tree
     before = result.meta.audience
     narrower = before is not None and MARKINGS.index(AUDIENCE_CEILING[before]) < MARKINGS.index(vis.ceiling)
     meta["audience"] = before if narrower else audience  # filtering again never widens what is shown

@@ -9,6 +9,7 @@ no item above that audience's ceiling appears: not its id, statement or facts.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -163,3 +164,23 @@ def test_filtering_again_never_widens_what_is_shown(secret_set: Path, tmp_path: 
     _assert_nothing_withheld(text, withheld["public"])
     again = _invoke(["diff", str(public), str(public), "--format", "json", "--audience", "force"])
     assert json.loads(again)["audience"] == "public"
+
+
+def test_a_judged_set_filtered_for_the_public_names_roles_and_keeps_every_filter(secret_set: Path,
+                                                                                 tmp_path: Path,
+                                                                                 withheld: dict) -> None:
+    """Judges' names become roles for the public, and the rest of the filter still holds
+    (the marking, the audience, the input files listed)."""
+    judged = tmp_path / "judged"
+    shutil.copytree(secret_set, judged)
+    (judged / "judgements.yaml").write_text(
+        "judgements:\n  - target: INT-06\n    outcome: fails\n    rule_outcome: meets\n"
+        "    reason: Two major crime risks had no current action plan on interview.\n"
+        "    by: A. Inspector\n    role: Lead inspector\n    date: 2008-07-20\n", encoding="utf-8")
+    text = _invoke(["grade", str(judged), "--format", "json", "--audience", "public"])
+    _assert_nothing_withheld(text, withheld["public"])
+    assert "A. Inspector" not in text and "Lead inspector" in text
+    meta = json.loads(text)["meta"]
+    assert meta["audience"] == "public" and meta["marking"] == "OFFICIAL"
+    assert meta["withheld"] == len(withheld["public"])
+    assert all(f["marking"] == "OFFICIAL" for f in meta["inputs"])

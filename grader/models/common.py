@@ -49,7 +49,9 @@ class InputFile(BaseModel):
 
     path: str
     sha256: str
-    marking: Marking = Field(description="the highest protective marking of what the file holds: of its "
+    marking: Marking = Field(default="SECRET",
+                             description="the highest protective marking of what the file holds: of its "
                                          "evidence items, or OFFICIAL for a file that holds none (a rule "
                                          "pack's file, a set's manifest); a report names the file only to "
-                                         "readers cleared to see it")
+                                         "readers cleared to see it. Unknown (a result written before it was "
+                                         "recorded) counts as SECRET: never shown to anyone not cleared for all")

@@ -183,8 +183,10 @@ class ResultMeta(Out):
     pack: PackInfo
     evidence_set: EvidenceSetInfo
     inputs: list[InputFile]
-    marking: Marking = Field(description="the highest protective marking of any item in this result: "
-                                         "handle the file (and anything shown from it) at this marking")
+    marking: Marking | None = Field(default=None, description="the highest protective marking of any item in "
+                                                             "this result: handle the file (and anything shown "
+                                                             "from it) at this marking (worked out from the items "
+                                                             "when a result written before it was recorded lacks it)")
     audience: Literal["public", "force", "inspectorate"] | None = Field(
         default=None, description="who the result was filtered for (grade --audience); absent: unfiltered")
     withheld: int = Field(default=0, ge=0, description="how many items the audience filter withheld")
@@ -367,7 +369,11 @@ class GradingResult(Out):
     @model_validator(mode="after")
     def _marking_covers_evidence(self) -> GradingResult:
         """A result whose banner marking is below an item it holds would mislead whoever handles
-        it (an edited file, or one from a buggy writer): refuse it."""
+        it (an edited file, or one from a buggy writer): refuse it. A result written before
+        markings were recorded has none: it gets the highest marking of the items it holds."""
+        if self.meta.marking is None:
+            top = max((e.marking for e in self.evidence), key=MARKINGS.index, default="OFFICIAL")
+            return self.model_copy(update={"meta": self.meta.model_copy(update={"marking": top})})
         top = MARKINGS.index(self.meta.marking)
         for item in self.evidence:
             if MARKINGS.index(item.marking) > top:

@@ -199,3 +199,26 @@ def test_a_result_whose_marking_is_below_an_item_it_holds_is_refused(tmp_path: P
     assert out.exit_code == 65, out.output
     assert "meta.marking is OFFICIAL but item COVERT-CANARY-1 is marked SECRET" in out.output
     assert "Traceback" not in out.output
+
+
+def test_a_result_from_before_markings_were_recorded_reads_back_and_names_no_sensitive_file(tmp_path: Path) -> None:
+    """A result written by an earlier grader has no markings on its meta or input files: it still
+    reads back (diff compares this year with last), its marking is the highest of its items, and
+    an input file of unknown marking is named to no reader below SECRET."""
+    result = grade_paths(_secret_file_set(tmp_path), default_pack())
+    data = json.loads(render_json(result))
+    del data["meta"]["marking"]
+    for f in data["meta"]["inputs"]:
+        del f["marking"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    out = runner.invoke(app, ["report", "--from-result", str(old)])
+    assert out.exit_code == 0, out.output
+    assert "covert.yaml" not in out.stdout and "set/items/" not in out.stdout
+    assert "further input file" in out.stdout
+    again = runner.invoke(app, ["grade", "--format", "json"])  # a new result, for diff
+    new = tmp_path / "new.json"
+    new.write_text(again.stdout, encoding="utf-8")
+    compared = runner.invoke(app, ["diff", str(old), str(new), "--format", "json"])
+    assert compared.exit_code == 0, compared.output
+    assert json.loads(compared.stdout)["marking"] == "SECRET"

@@ -32,7 +32,6 @@ from grader.loading.conditions import (
 from grader.models.common import CRITERION_ID, RULE_ID, SLUG, SNAKE
 from grader.models.evidence import EvidenceItem, EvidenceSetManifest, ItemDefaults
 from grader.models.judgement import JudgementPolicy, JudgementsFile, SignOffsFile
-from grader.models.pack import CriterionSource, FactSpec, MitigationBasis, Pillar, ScaleGrade
 from grader.models.pack import CriterionSource, FactSpec, KindSpec, MitigationBasis, Pillar, ScaleGrade
 from grader.models.result import GradingResult
 

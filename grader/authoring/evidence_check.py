@@ -21,7 +21,6 @@ from grader.grading.run import Grader
 from grader.loading.crosscheck import check_against_pack, check_items, check_rejected
 from grader.loading.evidence import BrokenEvidence, LoadedEvidence, load_evidence
 from grader.loading.factuse import clause_needs, criterion_rules
-from grader.loading.files import display_path
 from grader.loading.pack import LoadedPack, load_pack, pack_path
 from grader.models.evidence import EvidenceItem
 from grader.models.pack import Clause, Criterion

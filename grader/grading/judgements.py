@@ -30,7 +30,7 @@ from grader.loading.conditions import suggest
 from grader.loading.judgements import LoadedJudgements
 from grader.models.common import MARKINGS, InputFile
 from grader.models.evidence import EvidenceItem
-from grader.models.judgement import AppliedJudgement, Judgement, JudgementState, TargetKind
+from grader.models.judgement import AppliedJudgement, JudgementState, TargetKind
 from grader.models.pack import RulePack
 from grader.models.result import CriterionFinding, GradeFinding
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from grader.models.common import MARKINGS, InputFile, Marking
+from grader.models.common import MARKINGS, InputFile
 from grader.models.evidence import EvidenceItem
 
 
@@ -35,17 +35,8 @@ def mark_files(files: list[InputFile], items: list[EvidenceItem], docs: dict[str
     for f in files:
         here = (base / f.path).resolve()
         level = rank.get(here)
-        if level is None:
-            level = 0 if _holds_no_items(here, rank) else top
+        if level is None:  # no item of the set was written in it: a manifest holds none (OFFICIAL)
+            level = 0 if here.name.endswith("evidence-set.yaml") else top
         out.append(f.model_copy(update={"marking": MARKINGS[level]}))
     return out
 
-
-def _holds_no_items(path: Path, rank: dict[Path, int]) -> bool:
-    """A manifest (``evidence-set.yaml``, ``NAME.evidence-set.yaml``) holds no item: OFFICIAL."""
-    return path.name.endswith("evidence-set.yaml") and path not in rank
-
-
-def marking_of(files: list[InputFile]) -> Marking:
-    """The highest marking among ``files``."""
-    return max((f.marking for f in files), key=MARKINGS.index, default="OFFICIAL")

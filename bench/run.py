@@ -280,6 +280,10 @@ def main() -> None:
     deps_s, deps_mb = timed_command([py, "-c", deps], repeat)
     row("import grader's dependencies", None, None, deps_s, None, deps_mb, None, None, "the yardstick for the CLI")
     script = Path(py).with_name("grader")  # the console script, as a user runs it
+    import floors
+
+    import grader
+    floors.compile_bytecode(Path(grader.__file__).parent)  # as an installed grader has it
     grader_cmd = [str(script)] if script.is_file() else [py, "-m", "grader"]
     ver_s, ver_mb = timed_command([*grader_cmd, "--version"], repeat)
     row("CLI start (grader --version)", None, None, ver_s, None, ver_mb, None, None,

@@ -28,6 +28,7 @@ from grader.engine.limits import (
     ENGINE_MAX_PASSING,
     MAX_ALTERNATIVES,
     ruleset_shape,
+    surely_within_limits,
 )
 from grader.errors import InputError, Problem
 from grader.models.pack import (
@@ -161,7 +162,10 @@ def _check_engine_limits(probe: Probe, clause: CountClause | PairClause, problem
     """
     if clause.key in problems:
         return
-    shape = ruleset_shape(ruleset_definition([probe])[0])
+    definition = ruleset_definition([probe])[0]
+    if surely_within_limits(definition):
+        return
+    shape = ruleset_shape(definition)
     if shape.alternatives > MAX_ALTERNATIVES:
         problems[clause.key] = _problem(
             clause, "RULE-147",

@@ -127,6 +127,42 @@ def _patterns(rule: dict[str, Any]) -> Iterator[Any]:
                 yield from pattern.values()
 
 
+def _size(expr: Any) -> tuple[int, int]:
+    """(tests, alternatives) of one pattern expression, counted without building its paths."""
+    if isinstance(expr, dict) and len(expr) == 1:
+        (op, parts), = expr.items()
+        if op in ("$or", "$and") and isinstance(parts, list):
+            sizes = [_size(p) for p in parts]
+            tests = sum(t for t, _ in sizes)
+            if op == "$or":
+                return tests, sum(a for _, a in sizes)
+            alternatives = 1
+            for _, a in sizes:
+                alternatives = min(alternatives * a, MAX_ALTERNATIVES + 1)
+            return tests, alternatives
+    return 1, 1
+
+
+def surely_within_limits(definition: dict[str, Any]) -> bool:
+    """True when ``definition`` is small enough that no limit can be reached, counted cheaply.
+
+    A node's children are distinct tests, so neither :attr:`Shape.widest` nor
+    :attr:`Shape.passing` can exceed the number of tests written in all the patterns; and the
+    alternatives are counted exactly. Almost every ruleset a pack compiles to is far below the
+    limits, so this spares measuring the tree (json keys for every test) on each run; False means
+    "measure it" (:func:`ruleset_shape`), never "too big".
+    """
+    if len(definition) > ENGINE_MAX_RULES:
+        return False
+    tests = alternatives = 0
+    for rule in definition.values():
+        for expr in _patterns(rule):
+            t, a = _size(expr)
+            tests += t
+            alternatives += a
+    return tests <= min(ENGINE_MAX_PASSING, ENGINE_MAX_CHILDREN) and alternatives <= MAX_ALTERNATIVES
+
+
 def ruleset_shape(definition: dict[str, Any]) -> Shape:
     """Measure the alpha network the engine would build for ``definition`` (as passed to
     ``create_ruleset``); stops counting once the alternatives pass :data:`MAX_ALTERNATIVES`."""

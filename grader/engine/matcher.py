@@ -42,7 +42,7 @@ import durable_rules_engine as _dre
 
 from grader.engine.compiler import SENTINEL as _SENTINEL
 from grader.engine.compiler import Probe, ruleset_definition
-from grader.engine.limits import ENGINE_MAX_CHILDREN, ruleset_shape
+from grader.engine.limits import ENGINE_MAX_CHILDREN, ruleset_shape, surely_within_limits
 from grader.errors import EngineError
 
 #: Most tests in one ruleset of several probes. A node's children are distinct tests of its
@@ -103,7 +103,7 @@ class Matcher:
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
         for route, chunk in _chunks_by_route(probes):
             definition, names = ruleset_definition(chunk)
-            widest = ruleset_shape(definition).widest
+            widest = 0 if surely_within_limits(definition) else ruleset_shape(definition).widest
             if widest > ENGINE_MAX_CHILDREN:  # the engine would spin for ever in create_ruleset
                 self.close()
                 raise EngineError(f"a ruleset would give one engine node {widest:,} children; durable-rules hangs "

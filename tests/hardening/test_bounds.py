@@ -25,7 +25,13 @@ import pytest
 
 from grader.bundled import default_evidence, default_pack
 from grader.engine.compiler import SENTINEL, compile_pack, ruleset_definition
-from grader.engine.limits import ENGINE_MAX_CHILDREN, ENGINE_MAX_PASSING, ruleset_shape
+from grader.engine.limits import (
+    ENGINE_MAX_CHILDREN,
+    ENGINE_MAX_PASSING,
+    MAX_ALTERNATIVES,
+    ruleset_shape,
+    surely_within_limits,
+)
 from grader.engine.matcher import Matcher
 from grader.errors import MAX_PROBLEMS_SHOWN, EngineError, InputError, Problem
 from grader.loading.pack import load_pack
@@ -192,6 +198,45 @@ def test_the_bundled_pack_fits_every_limit_in_every_ruleset() -> None:
 
     for _, chunk in _chunks_by_route(compiled.probes):
         assert ruleset_shape(ruleset_definition(chunk)[0]).within_limits()
+
+
+def test_the_cheap_count_never_passes_what_the_measure_would_refuse() -> None:
+    """``surely_within_limits`` spares measuring small rulesets; it must never let a big one by.
+
+    Every probe of both bundled packs (alone, as the pack check sees it) and every chunk the
+    matcher builds is counted both ways; then rulesets at and just past each limit."""
+    from grader.engine.matcher import _chunks_by_route
+
+    spared = 0
+    for pack_dir in (default_pack(), default_pack().parent / "peel-2023"):
+        probes = compile_pack(load_pack(pack_dir).pack).probes
+        definitions = [ruleset_definition([p])[0] for p in probes]
+        definitions += [ruleset_definition(chunk)[0] for _, chunk in _chunks_by_route(probes)]
+        for definition in definitions:
+            if surely_within_limits(definition):
+                spared += 1
+                assert ruleset_shape(definition).within_limits()
+    assert spared > 300, "the cheap count spares (almost) every ruleset of the bundled packs"
+
+    route = {"crit_X": True}
+
+    def probe_def(expr: dict[str, object]) -> dict[str, object]:
+        return {"r": {"all": [{"m": expr}]}}
+
+    def one_of(n: int) -> dict[str, object]:
+        return probe_def({"$and": [route, {"$or": [{"f_x": i} for i in range(n)]}]})
+
+    def passing(n: int) -> dict[str, object]:
+        return probe_def({"$and": [route, {"$or": [{"$gte": {"f_x": -i}} for i in range(n)]}]})
+
+    def paths(k: int) -> dict[str, object]:  # 2^k alternatives
+        return probe_def({"$and": [{"$or": [{"f_a": i}, {"f_b": i}]} for i in range(k)]})
+
+    for definition in (one_of(ENGINE_MAX_CHILDREN + 1), passing(ENGINE_MAX_PASSING + 1), paths(17)):
+        assert not ruleset_shape(definition).within_limits()
+        assert not surely_within_limits(definition)
+    assert surely_within_limits(passing(ENGINE_MAX_PASSING - 1))
+    assert not surely_within_limits(paths(17)) and 2**17 > MAX_ALTERNATIVES
 
 
 # --- many problems: each "did you mean" costs once per name, and the lines printed are capped ---

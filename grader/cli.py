@@ -424,26 +424,29 @@ def rules_check(
 @rules_app.command("test")
 @handles_errors
 def rules_test(
-    pack: Annotated[Path | None, typer.Argument(help="Rule pack folder.", show_default=False)] = None,
+    pack: Annotated[Path | None, typer.Argument(help="Rule pack folder. Default: the bundled ACPO major crime pack.",
+                                                show_default=False)] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Also write a JUnit XML report.")] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "-k", metavar="CRITERION", show_default=False,
+        help="Run only the cases of the criteria whose id contains this (e.g. ENF-04, or ENF for a pillar's), "
+             "or 'pack' for the whole-pack cases; repeat to add more. Coverage is then of those criteria.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every case, passed or failed.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the failures and one line of totals "
+                                                              "(for a CI log).")] = False,
 ) -> None:
-    """Run the pack's test cases (tests/<CRITERION>.yaml and tests/pack.yaml) with rule coverage."""
-    from grader.authoring.report import junit_xml, run_pack_tests
+    """Run the pack's test cases (tests/<CRITERION>.yaml and tests/pack.yaml): failures in full,
+    then which rules never held and which clauses never matched, in words."""
+    from grader.authoring.report import NothingSelected, junit_xml, render_test_report, run_pack_tests
 
-    summary = run_pack_tests(pack or default_pack())
-    for case in summary.results:
-        _echo(f"{case.test_id} {'PASSED' if case.passed else 'FAILED'}")
-        for failure in case.failures:
-            _echo(f"    {case.file}:{case.line}: {failure}")
-    cov = summary.coverage
-    held = len(cov.rules_total) - len(cov.rules_missed)
-    _echo(f"rule coverage: {held}/{len(cov.rules_total)} rules held in some case; "
-               f"{len(cov.clauses_total) - len(cov.clauses_missed)}/{len(cov.clauses_total)} clauses matched")
-    for r in cov.rules_missed:
-        _echo(f"    never held: {r}")
-    for c in cov.clauses_missed:
-        _echo(f"    never matched an item: {c}")
-    _echo(f"{summary.passed} passed, {summary.failed} failed")
+    if verbose and quiet:
+        raise typer.BadParameter("--verbose and --quiet: choose one")
+    try:
+        summary = run_pack_tests(pack or default_pack(), select or ())
+    except NothingSelected as exc:
+        raise typer.BadParameter(str(exc), param_hint="-k") from None
+    verbosity = "verbose" if verbose else "quiet" if quiet else "normal"
+    _echo(render_test_report(summary, verbosity, _stdout().width), nl=False)
     if junit is not None:
         from grader.outputs import write_atomic
 

@@ -460,15 +460,22 @@ def rules_test(
 def rules_new(
     criterion: Annotated[str, typer.Argument(help="The new criterion's id, e.g. PRE-08.")],
     pillar: Annotated[str, typer.Option("--pillar", "-p", help="The pillar it belongs to.")],
-    pack: Annotated[Path, typer.Option("--pack", help="Rule pack folder (default: the current folder).")]
-    = Path("."),
+    pack: Annotated[Path | None, typer.Option(
+        "--pack", show_default=False,
+        help="Rule pack folder to add to. Default: the current folder, if it is a pack (never the bundled pack: "
+             "copy that first).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace files that already exist.")] = False,
 ) -> None:
     """Scaffold criteria/<ID>.yaml and tests/<ID>.yaml: they load, their tests pass, and
     'rules check' lists the TODOs left to write."""
-    from grader.authoring.scaffold import new_criterion
+    from grader.authoring.scaffold import NoPackHere, new_criterion, pack_to_extend
     from grader.loading.files import display_path
 
+    try:
+        pack = pack_to_extend(pack, criterion, pillar)
+    except NoPackHere as exc:  # a usage error, printed plainly so the commands in it copy whole
+        _echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     made = new_criterion(pack, criterion, pillar, force=force)
     _echo(f"created {display_path(made.criterion_file)}")
     _echo(f"created {display_path(made.test_file)}")

@@ -601,11 +601,28 @@ def evidence_check(
 @evidence_app.command("template")
 @handles_errors
 def evidence_template(
-    xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the capture workbook to this .xlsx file.")],
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the capture workbook to this .xlsx file.",
+                                              show_default=False)] = None,
+    csv_folder: Annotated[Path | None, typer.Option(
+        "--csv", metavar="FOLDER", show_default=False,
+        help="Write a CSV capture folder instead: evidence-set.yaml, one items/<pillar>.csv per pillar with the "
+             "pack's fact columns, items/indicators.csv and a README.md with an example row for each.")] = None,
     rules: RulesOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file, or a folder --csv wrote before.")] = False,
 ) -> None:
-    """Write a capture workbook for a rule pack: a sheet per pillar, drop-downs, fact columns."""
+    """Write a capture workbook for a rule pack (a sheet per pillar, drop-downs, fact columns), or
+    the same as CSV files (--csv)."""
+    if (xlsx is None) == (csv_folder is None):
+        _echo("grader evidence template: give --xlsx FILE (a workbook) or --csv FOLDER (CSV files), one of them",
+              err=True)
+        raise typer.Exit(2)
+    if csv_folder is not None:
+        from grader.authoring.capture import write_csv_template
+
+        write_csv_template(rules or default_pack(), csv_folder, force=force)
+        _stderr().print(f"CSV capture folder written to {csv_folder}; read {csv_folder / 'README.md'} to fill it in",
+                        markup=False)
+        return
     from grader.authoring.capture import write_capture_template
 
     write_capture_template(rules or default_pack(), xlsx, force=force)

@@ -424,26 +424,29 @@ def rules_check(
 @rules_app.command("test")
 @handles_errors
 def rules_test(
-    pack: Annotated[Path | None, typer.Argument(help="Rule pack folder.", show_default=False)] = None,
+    pack: Annotated[Path | None, typer.Argument(help="Rule pack folder. Default: the bundled ACPO major crime pack.",
+                                                show_default=False)] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Also write a JUnit XML report.")] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "-k", metavar="CRITERION", show_default=False,
+        help="Run only the cases of the criteria whose id contains this (e.g. ENF-04, or ENF for a pillar's), "
+             "or 'pack' for the whole-pack cases; repeat to add more. Coverage is then of those criteria.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every case, passed or failed.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the failures and one line of totals "
+                                                              "(for a CI log).")] = False,
 ) -> None:
-    """Run the pack's test cases (tests/<CRITERION>.yaml and tests/pack.yaml) with rule coverage."""
-    from grader.authoring.report import junit_xml, run_pack_tests
+    """Run the pack's test cases (tests/<CRITERION>.yaml and tests/pack.yaml): failures in full,
+    then which rules never held and which clauses never matched, in words."""
+    from grader.authoring.report import NothingSelected, junit_xml, render_test_report, run_pack_tests
 
-    summary = run_pack_tests(pack or default_pack())
-    for case in summary.results:
-        _echo(f"{case.test_id} {'PASSED' if case.passed else 'FAILED'}")
-        for failure in case.failures:
-            _echo(f"    {case.file}:{case.line}: {failure}")
-    cov = summary.coverage
-    held = len(cov.rules_total) - len(cov.rules_missed)
-    _echo(f"rule coverage: {held}/{len(cov.rules_total)} rules held in some case; "
-               f"{len(cov.clauses_total) - len(cov.clauses_missed)}/{len(cov.clauses_total)} clauses matched")
-    for r in cov.rules_missed:
-        _echo(f"    never held: {r}")
-    for c in cov.clauses_missed:
-        _echo(f"    never matched an item: {c}")
-    _echo(f"{summary.passed} passed, {summary.failed} failed")
+    if verbose and quiet:
+        raise typer.BadParameter("--verbose and --quiet: choose one")
+    try:
+        summary = run_pack_tests(pack or default_pack(), select or ())
+    except NothingSelected as exc:
+        raise typer.BadParameter(str(exc), param_hint="-k") from None
+    verbosity = "verbose" if verbose else "quiet" if quiet else "normal"
+    _echo(render_test_report(summary, verbosity, _stdout().width), nl=False)
     if junit is not None:
         from grader.outputs import write_atomic
 
@@ -457,15 +460,22 @@ def rules_test(
 def rules_new(
     criterion: Annotated[str, typer.Argument(help="The new criterion's id, e.g. PRE-08.")],
     pillar: Annotated[str, typer.Option("--pillar", "-p", help="The pillar it belongs to.")],
-    pack: Annotated[Path, typer.Option("--pack", help="Rule pack folder (default: the current folder).")]
-    = Path("."),
+    pack: Annotated[Path | None, typer.Option(
+        "--pack", show_default=False,
+        help="Rule pack folder to add to. Default: the current folder, if it is a pack (never the bundled pack: "
+             "copy that first).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace files that already exist.")] = False,
 ) -> None:
     """Scaffold criteria/<ID>.yaml and tests/<ID>.yaml: they load, their tests pass, and
     'rules check' lists the TODOs left to write."""
-    from grader.authoring.scaffold import new_criterion
+    from grader.authoring.scaffold import NoPackHere, new_criterion, pack_to_extend
     from grader.loading.files import display_path
 
+    try:
+        pack = pack_to_extend(pack, criterion, pillar)
+    except NoPackHere as exc:  # a usage error, printed plainly so the commands in it copy whole
+        _echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     made = new_criterion(pack, criterion, pillar, force=force)
     _echo(f"created {display_path(made.criterion_file)}")
     _echo(f"created {display_path(made.test_file)}")
@@ -591,11 +601,28 @@ def evidence_check(
 @evidence_app.command("template")
 @handles_errors
 def evidence_template(
-    xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the capture workbook to this .xlsx file.")],
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the capture workbook to this .xlsx file.",
+                                              show_default=False)] = None,
+    csv_folder: Annotated[Path | None, typer.Option(
+        "--csv", metavar="FOLDER", show_default=False,
+        help="Write a CSV capture folder instead: evidence-set.yaml, one items/<pillar>.csv per pillar with the "
+             "pack's fact columns, items/indicators.csv and a README.md with an example row for each.")] = None,
     rules: RulesOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file, or a folder --csv wrote before.")] = False,
 ) -> None:
-    """Write a capture workbook for a rule pack: a sheet per pillar, drop-downs, fact columns."""
+    """Write a capture workbook for a rule pack (a sheet per pillar, drop-downs, fact columns), or
+    the same as CSV files (--csv)."""
+    if (xlsx is None) == (csv_folder is None):
+        _echo("grader evidence template: give --xlsx FILE (a workbook) or --csv FOLDER (CSV files), one of them",
+              err=True)
+        raise typer.Exit(2)
+    if csv_folder is not None:
+        from grader.authoring.capture import write_csv_template
+
+        write_csv_template(rules or default_pack(), csv_folder, force=force)
+        _stderr().print(f"CSV capture folder written to {csv_folder}; read {csv_folder / 'README.md'} to fill it in",
+                        markup=False)
+        return
     from grader.authoring.capture import write_capture_template
 
     write_capture_template(rules or default_pack(), xlsx, force=force)

@@ -320,3 +320,216 @@ def write_capture_template(pack_dir: Path, out: Path, *, force: bool = False) ->
     """Write the capture workbook for the pack at ``pack_dir`` to ``out`` (never over a file without ``force``)."""
     pack = load_pack(Path(pack_dir)).pack
     write_atomic(Path(out), capture_workbook(pack), force=force, example="capture.xlsx")
+
+
+# --- ``grader evidence template --csv FOLDER``: the same capture as CSV files ---------------------
+
+#: The first line of a CSV template's manifest: how ``--force`` knows the folder is one it wrote.
+CSV_MARK = "# Written by `grader evidence template --csv` for the rule pack "
+CSV_README = "README.md"
+INDICATORS_FILE = "indicators.csv"
+#: Where a column means something else in a CSV file than on a workbook sheet.
+_CSV_HELP = {
+    "pillar": "Pillar of the rule pack, e.g. the file's own (a CSV file has no sheet to default it from).",
+    "kind": "strength, work-in-progress, area-for-improvement, indicator (in indicators.csv), document, "
+            "observation, interview, or a kind the rule pack adds.",
+    "document": "Key of the source document, as named under `documents` in evidence-set.yaml.",
+}
+#: The document key the manifest declares and the example rows cite.
+_EXAMPLE_DOCUMENT = "report"
+
+
+def _csv_line(values: list[str]) -> str:
+    import csv
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(values)
+    return buf.getvalue()
+
+
+def _item_header(pack: RulePack, facts: list[str]) -> list[str]:
+    heads = [c.name for c in ITEM_COLUMNS]
+    if any(k.must_cite for k in pack.manifest.kinds):
+        heads.append(CITES_COLUMN.name)
+    return heads + [f"fact:{f}" for f in facts]
+
+
+def _indicator_header() -> list[str]:
+    item_cols = [c.name for c in ITEM_COLUMNS]
+    head = [n for n in item_cols if n in ("id", "pillar", "kind", "criterion", "other criteria", "statement")]
+    head += [c.name for c in INDICATOR_COLUMNS if c.name in ("measure", "label", "unit")]
+    head += [f"{w} {n}" for n in (1, 2, 3) for w in ("period", "value")]
+    head += [c.name for c in INDICATOR_COLUMNS if c.name in ("comparator", "comparator value", "published change")]
+    return head + [n for n in item_cols if n in ("verified", "marking", "collected", "document", "section", "list",
+                                                  "item", "page", "tags")]
+
+
+def csv_example_rows(pack: RulePack) -> dict[str, dict[str, str]]:
+    """File name -> an example row (header -> cell) that loads as written: a verified strength of
+    the pillar's first criterion, or an indicator. The README shows them; the CSV files start
+    empty, so no example can be graded as evidence by mistake."""
+    out: dict[str, dict[str, str]] = {}
+    common = {"verified": "TRUE", "marking": "OFFICIAL", "collected": "2008-07-01", "document": _EXAMPLE_DOCUMENT}
+    for p in pack.manifest.pillars:
+        first = next((c.id for c in pack.criteria if c.pillar == p.id), "")
+        out[f"{p.id}.csv"] = {"id": f"{first or p.id.upper()}-S1", "pillar": p.id, "kind": "strength",
+                              "criterion": first,
+                              "statement": f"What was found about {first or p.title}, in the inspector's own words.",
+                              **common, "section": f"{p.title}, summary 1", "list": "strengths", "item": "1"}
+    ind = indicator_pillar(pack)
+    out[INDICATORS_FILE] = {"id": "IND-1", "pillar": ind, "kind": "indicator",
+                            "statement": "Homicides per 10,000 population.", "measure": "homicides_per_10k",
+                            "label": "Homicides per 10,000 population", "unit": "per-10k-population",
+                            "period 1": "2007", "value 1": "0.12", "period 2": "2008", "value 2": "0.10",
+                            "comparator": "MSF group mean", "comparator value": "0.11", **common,
+                            "section": "Contextual factors", "list": "table", "item": "1"}
+    return out
+
+
+def csv_template_files(pack: RulePack) -> dict[str, str]:
+    """Relative path -> text of the CSV capture folder for ``pack``: ``evidence-set.yaml``,
+    ``items/<pillar>.csv`` (header row only) per pillar, ``items/indicators.csv`` and README.md.
+
+    The same pack always gives the same bytes. The folder loads as it is (``grader evidence
+    check FOLDER``): a set with no items yet, whose manifest says TODO where it needs words."""
+    name = pack.manifest.name
+    facts_of = pillar_facts(pack)
+    files: dict[str, str] = {}
+    files["evidence-set.yaml"] = (
+        f"{CSV_MARK}{name}.\n"
+        "# Replace each TODO; then add one row per item to items/*.csv (README.md says how) and check:\n"
+        f"#   grader evidence check FOLDER --rules PACK\n"
+        "id: new-evidence-set                # a-z, 0-9 and '-', e.g. derbyshire-2008\n"
+        "force: TODO the force inspected\n"
+        f"framework: {name}\n"
+        "title: TODO a title for the set, e.g. HMIC Major Crime inspection, July 2008\n"
+        "inspected: 2008-07-01               # TODO the date of the inspection, YYYY-MM-DD\n"
+        "documents:                          # every document an item's 'document' cell names, by key\n"
+        f"  {_EXAMPLE_DOCUMENT}:\n"
+        "    title: TODO the title of the document the items come from\n"
+        "force_context: {}                   # facts about the force (not graded), e.g. population: 987000\n")
+    for p in pack.manifest.pillars:
+        files[f"items/{p.id}.csv"] = _csv_line(_item_header(pack, facts_of[p.id]))
+    files[f"items/{INDICATORS_FILE}"] = _csv_line(_indicator_header())
+    files[CSV_README] = _csv_readme(pack, facts_of)
+    return files
+
+
+def _csv_readme(pack: RulePack, facts_of: dict[str, list[str]]) -> str:
+    by_crit = facts_by_criterion(pack)
+    examples = csv_example_rows(pack)
+    lines = [
+        f"# Evidence capture: {pack.manifest.title}",
+        "",
+        f"Written by `grader evidence template --csv` for the rule pack {pack.manifest.name} "
+        f"{pack.manifest.version}. This folder is an evidence set: `evidence-set.yaml` (the manifest) and "
+        "`items/*.csv`, one file per pillar and one for statistics. Fill it in, then check and grade it:",
+        "",
+        "```sh",
+        "grader evidence check FOLDER --rules PACK",
+        "grader grade FOLDER --rules PACK",
+        "```",
+        "",
+        "1. `evidence-set.yaml`: replace each TODO (the force, a title, the date of the inspection) and name "
+        "under `documents` every document the items cite.",
+        "2. `items/*.csv`: one row per piece of evidence under the header row. Never change the header's "
+        "names; a blank cell means 'not given'. Save as CSV UTF-8 (a comma, semicolon or tab between cells "
+        "is fine). Every row needs id, pillar, kind, statement, verified, marking, collected, document and "
+        "section. Only verified rows (`verified` TRUE) count for a grade.",
+        "3. Facts: the `fact:NAME` columns are the facts the pillar's rules test (below). Type TRUE or FALSE, "
+        "a number, a date (YYYY-MM-DD) or text; leave blank when the item does not show it. Add a column "
+        "`fact:NAME` for any other fact of the pack's catalogue.",
+        "4. `items/indicators.csv`: one row per statistic, with up to three periods (add `period 4` and "
+        "`value 4` columns for more).",
+        "5. Judgements, where the inspectors decide differently from the rules, go in `judgements.yaml` "
+        "in this folder (docs/judgement.md).",
+        "",
+        "Problems are reported by file, line and column, e.g. "
+        f"`items/{pack.manifest.pillars[0].id}.csv:7: EVID-014 ... [verified (column G)]`.",
+        "",
+        "## Columns",
+        "",
+        "| column | what it holds |",
+        "|---|---|",
+        *(f"| `{c.name}` | {_CSV_HELP.get(c.name, c.help)} |" for c in ITEM_COLUMNS),
+        *(f"| `{c.name}` | {c.help} |" for c in INDICATOR_COLUMNS),
+        "| `period N`, `value N` | a statistic's period (e.g. 2007) and its figure, or 'not applicable' |",
+    ]
+    if any(k.must_cite for k in pack.manifest.kinds):
+        lines.append(f"| `{CITES_COLUMN.name}` | {CITES_COLUMN.help} |")
+    for p in pack.manifest.pillars:
+        file = f"{p.id}.csv"
+        lines += ["", f"## `items/{file}`: {p.title}", ""]
+        if facts_of[p.id]:
+            lines += ["| fact column | type | what it means | tested by |", "|---|---|---|---|"]
+            for f in facts_of[p.id]:
+                spec = pack.facts[f]
+                tested = ", ".join(c.id for c in pack.criteria if f in by_crit[c.id]) or "pack-wide rules"
+                lines.append(f"| `fact:{f}` | {spec.type} | {spec.description} | {tested} |")
+            lines.append("")
+        lines += _example_block(file, _item_header(pack, facts_of[p.id]), examples[file])
+    lines += ["", f"## `items/{INDICATORS_FILE}`: statistics", ""]
+    lines += _example_block(INDICATORS_FILE, _indicator_header(), examples[INDICATORS_FILE])
+    return "\n".join(lines) + "\n"
+
+
+def _example_block(file: str, header: list[str], row: dict[str, str]) -> list[str]:
+    return ["An example row, as it would follow the header row (it cites the document key "
+            f"`{_EXAMPLE_DOCUMENT}` of the manifest):", "", "```csv",
+            _csv_line(header).rstrip("\n"), _csv_line([row.get(h, "") for h in header]).rstrip("\n"), "```"]
+
+
+def made_by_csv_template(folder: Path) -> str | None:
+    """``None`` if ``folder`` is a template ``--csv`` wrote and nobody has filled in yet (so
+    ``--force`` may replace it, e.g. after the pack changed), else why not: its manifest starts
+    with :data:`CSV_MARK` and still says TODO for the force, it holds nothing but the manifest,
+    README.md and ``items/*.csv``, and no CSV file has a row under its header. Evidence typed in,
+    or any file of the inspector's, is never deleted, even with ``--force``."""
+    try:
+        with open(folder / "evidence-set.yaml", "rb") as fh:
+            manifest = fh.read(4096)
+    except OSError:
+        return "it has no evidence-set.yaml written by evidence template --csv"
+    if not manifest.startswith(CSV_MARK.encode()):
+        return "its evidence-set.yaml was not written by evidence template --csv"
+    if b"\nforce: TODO " not in manifest:
+        return "its evidence-set.yaml has been filled in"
+    for entry in sorted(folder.rglob("*")):
+        rel = entry.relative_to(folder).as_posix()
+        expected = (rel in ("evidence-set.yaml", CSV_README) and entry.is_file()) or \
+            (rel == "items" and entry.is_dir()) or \
+            (rel.startswith("items/") and rel.count("/") == 1 and rel.endswith(".csv") and entry.is_file())
+        if entry.is_symlink() or not expected:
+            return f"it holds {rel}, which evidence template --csv does not write"
+        if rel.endswith(".csv"):
+            with open(entry, "rb") as fh:
+                rows = [line for line in fh.read(1 << 20).splitlines()[1:] if line.strip(b" ,;\t\r")]
+            if rows:
+                return f"{rel} holds evidence ({len(rows)} row{'s' if len(rows) != 1 else ''} under its header)"
+    return None
+
+
+def write_csv_template(pack_dir: Path, folder: Path, *, force: bool = False) -> dict[str, str]:
+    """Write the CSV capture folder for the pack at ``pack_dir``, all or nothing, and return its
+    files. An existing ``folder`` is replaced only with ``force`` and only if this command made
+    it (``OUT-005`` otherwise); before it is moved into place the folder is loaded back, so what
+    is written always loads."""
+    from grader.errors import InputError, Problem
+    from grader.loading.evidence import load_evidence
+    from grader.loading.files import display_path
+    from grader.outputs import write_tree_atomic
+
+    folder = Path(folder)
+    if folder.suffix.lower() in (".csv", ".xlsx", ".yaml", ".yml"):
+        raise InputError([Problem(file=display_path(folder), code="OUT-006",
+                                  message=f"--csv names the folder to create (a manifest and one CSV file per "
+                                          f"pillar), not a {folder.suffix} file: give a folder name, e.g. "
+                                          f"{folder.with_suffix('').name or 'capture'}")])
+    pack = load_pack(Path(pack_dir)).pack
+    files = csv_template_files(pack)
+
+    def check(tmp: Path) -> None:
+        load_evidence(tmp, pack.kind_ids)
+
+    write_tree_atomic(folder, files, force=force, check=check, replaceable=made_by_csv_template)
+    return files

@@ -32,6 +32,37 @@ class Scaffold:
     test_file: Path
 
 
+class NoPackHere(ValueError):
+    """``rules new`` was given no ``--pack`` and the current folder is not a pack."""
+
+
+def pack_to_extend(pack: Path | None, criterion_id: str, pillar: str, cwd: Path | None = None) -> Path:
+    """The pack ``rules new`` writes into: ``pack`` if given, else the current folder if it is a
+    pack (holds ``pack.yaml``). Unlike the commands that only read a pack, it never falls back
+    to the bundled one: that copy belongs to the installation (reinstalling replaces it), so the
+    error says to name a pack with ``--pack``, and gives the two commands that extend a copy of
+    the bundled pack instead."""
+    if pack is not None:
+        return Path(pack)
+    here = Path.cwd() if cwd is None else Path(cwd)
+    if (here / "pack.yaml").is_file():
+        return here
+    import shlex
+
+    from grader.bundled import default_pack
+
+    new = f"grader rules new {shlex.quote(criterion_id)} --pillar {shlex.quote(pillar)}"
+    raise NoPackHere("\n".join([
+        "grader rules new: the current folder is not a rule pack (it has no pack.yaml).",
+        f"Name the pack to add {criterion_id} to with --pack DIR (or run this in its folder):",
+        f"  {new} --pack rules/my-pack",
+        "To extend the bundled pack, copy it and add to the copy (grader never writes",
+        "into the pack it was installed with; a reinstall would replace it):",
+        f"  cp -r {shlex.quote(str(default_pack()))} my-pack",
+        f"  {new} --pack my-pack",
+    ]))
+
+
 def new_criterion(pack_dir: Path, criterion_id: str, pillar: str, *, force: bool = False) -> Scaffold:
     """Write ``criteria/<ID>.yaml`` and ``tests/<ID>.yaml`` in the pack; refuse to overwrite
     either unless ``force``. Nothing is written unless both can be."""

@@ -16,6 +16,7 @@ from typing import Any
 from grader.models.pack import RulePack, counting_clauses
 from grader.errors import InputError, Problem
 from grader.grading.run import Grader
+from grader.grading.text import describe_clause
 from grader.loading.conditions import one_of
 from grader.loading.crosscheck import check_items
 from grader.loading.evidence import LoadedEvidence, apply_defaults, load_evidence
@@ -71,22 +72,75 @@ class TestCase:
     source: LoadedEvidence | None = None
 
 
+#: How a test report names each kind of a criterion's rules.
+SECTION_WORDS = {"rules": "rule", "mitigations": "mitigation", "concerns": "concern", "uplifts": "uplift"}
+#: Longest clause text quoted in a coverage line; the rest is cut at a word, with "...".
+CLAUSE_WORDS = 90
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """One rule, mitigation, concern or uplift of a criterion, as coverage counts it."""
+
+    criterion: str
+    section: str
+    rule: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.criterion}/{self.section}/{self.rule}"
+
+    def words(self) -> str:
+        """As an inspector says it: ``ENF-04, rule no-oversight``."""
+        return f"{self.criterion}, {SECTION_WORDS[self.section]} {self.rule}"
+
+
+@dataclass(frozen=True)
+class ClauseRef:
+    """One counting clause of a rule: its place in the rule (1 = first) and what it asks, in words."""
+
+    owner: RuleRef
+    index: int
+    key: str
+    name: str | None
+    text: str
+
+    def words(self) -> str:
+        """``ENF-04, rule no-oversight, clause 1 'none_found' (at least one item that ...)``."""
+        named = f" '{self.name}'" if self.name else ""
+        return f"{self.owner.words()}, clause {self.index}{named} ({shorten(self.text, CLAUSE_WORDS)})"
+
+
+def shorten(text: str, width: int) -> str:
+    """``text``, or as many of its words as fit in ``width`` followed by ``...``."""
+    if len(text) <= width:
+        return text
+    words = text[: width - 3].rsplit(" ", 1)[0].split(" ")
+    while len(words) > 1 and words[-1].strip("(;,") in ("", "and", "or", "that", "is", "not", "one", "the", "fact"):
+        words.pop()  # end on a word that says something: "fact x is yes and ..." not "... and..."
+    return f"{' '.join(words).rstrip(',;')} ..."
+
+
 @dataclass
 class Coverage:
-    """Which rules held in at least one case, and which clauses matched at least one item."""
+    """Which rules held in at least one case, and which clauses matched at least one item.
 
-    rules_total: list[str] = field(default_factory=list)
+    ``criteria`` is what was measured: every criterion of the pack, or (when only some cases
+    ran) the criteria whose test files ran."""
+
+    rules_total: list[RuleRef] = field(default_factory=list)
     rules_held: set[str] = field(default_factory=set)
-    clauses_total: list[str] = field(default_factory=list)
+    clauses_total: list[ClauseRef] = field(default_factory=list)
     clauses_matched: set[str] = field(default_factory=set)
+    criteria: list[str] = field(default_factory=list)
 
     @property
-    def rules_missed(self) -> list[str]:
-        return [r for r in self.rules_total if r not in self.rules_held]
+    def rules_missed(self) -> list[RuleRef]:
+        return [r for r in self.rules_total if r.key not in self.rules_held]
 
     @property
-    def clauses_missed(self) -> list[str]:
-        return [c for c in self.clauses_total if c not in self.clauses_matched]
+    def clauses_missed(self) -> list[ClauseRef]:
+        return [c for c in self.clauses_total if c.key not in self.clauses_matched]
 
 
 def collect_cases(pack_dir: Path, pack_name: str, kinds: Sequence[str] | None = None) -> list[TestCase]:
@@ -317,13 +371,11 @@ def run_case(grader: Grader, case: TestCase) -> CaseResult:
     return out
 
 
-def coverage_of(grader: Grader, results: list[CaseResult]) -> Coverage:
-    """Rules that held, and clauses that matched something, across all case results."""
-    cov = Coverage()
-    for crit in grader.pack.criteria:
-        for section in ("rules", "mitigations", "concerns", "uplifts"):
-            for rule in getattr(crit, section):
-                cov.rules_total.append(f"{crit.id}/{section}/{rule.id}")
+def coverage_of(grader: Grader, results: list[CaseResult], criteria: Sequence[str] | None = None) -> Coverage:
+    """Rules that held, and clauses that matched something, across all case results: for every
+    criterion of the pack, or only those in ``criteria``."""
+    wanted = [c for c in grader.pack.criteria if criteria is None or c.id in criteria]
+    cov = Coverage(criteria=[c.id for c in wanted])
     for r in results:
         if r.result is None:
             continue
@@ -335,13 +387,14 @@ def coverage_of(grader: Grader, results: list[CaseResult]) -> Coverage:
                     if c.matched:
                         cov.clauses_matched.add(f"{f.criterion}|{c.key}")
     seen: set[str] = set()
-    for crit in grader.pack.criteria:
-        for section in ("rules", "mitigations", "concerns", "uplifts"):
+    for crit in wanted:
+        for section in SECTION_WORDS:
             for rule in getattr(crit, section):
-                for c in counting_clauses(rule.when):
+                ref = RuleRef(crit.id, section, rule.id)
+                cov.rules_total.append(ref)
+                for i, c in enumerate(counting_clauses(rule.when), start=1):
                     k = f"{crit.id}|{c.key}"
                     if k not in seen:
                         seen.add(k)
-                        cov.clauses_total.append(k)
+                        cov.clauses_total.append(ClauseRef(ref, i, k, c.name, describe_clause(c)))
     return cov
-

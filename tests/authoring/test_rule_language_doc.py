@@ -1,7 +1,7 @@
-"""docs/rule-language.md tells the truth: its facts exist, and its test-case examples pass.
+"""docs/rule-language.md tells the truth: its test-case examples pass as a pack's tests.
 
-The page's criterion and manifest examples abbreviate (``when: ...``), so they are checked for
-the facts they name; its test-case examples are complete, so they are run as a pack's tests.
+Its other examples abbreviate (``when: ...``); they are checked, with every YAML example of the
+docs, for parsing and for the facts they name by tests/authoring/test_docs_yaml.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from grader.authoring.testing import collect_cases, run_case
 from grader.grading.run import Grader
@@ -24,31 +23,6 @@ FENCE = re.compile(r"^```yaml\n(?P<body>.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 
 def _blocks() -> list[str]:
     return [m["body"] for m in FENCE.finditer(DOC.read_text(encoding="utf-8"))]
-
-
-def _facts_named(data: object) -> set[str]:
-    """Every fact a YAML example names: in tests (``fact: X``), item facts and a catalogue."""
-    out: set[str] = set()
-    if isinstance(data, dict):
-        if isinstance(data.get("fact"), str):
-            out.add(data["fact"])
-        for key, value in data.items():
-            if key == "facts" and isinstance(value, dict):
-                out.update(value)
-            out |= _facts_named(value)
-    elif isinstance(data, list):
-        for value in data:
-            out |= _facts_named(value)
-    return out
-
-
-def test_every_fact_the_page_names_is_in_the_bundled_pack(pack_dir: Path) -> None:
-    catalogue = set(load_pack(pack_dir).pack.facts)
-    named: set[str] = set()
-    for body in _blocks():
-        named |= _facts_named(yaml.safe_load(body))
-    assert named, "the page's examples name no fact: the extraction is broken"
-    assert sorted(named - catalogue) == []
 
 
 def test_the_test_case_examples_pass(tmp_path: Path, pack_dir: Path, evidence_dir: Path,

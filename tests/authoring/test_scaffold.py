@@ -143,3 +143,33 @@ def test_the_command(tmp_path: Path, pack_dir: Path) -> None:
     assert res.exit_code == 0
     res = runner.invoke(app, ["rules", "new", "PRE-08", "--pillar", "prevention", "--pack", str(tmp_path)])
     assert res.exit_code == EXIT_INPUT_ERROR and "PACK-001" in res.output
+
+
+def test_without_pack_outside_a_pack_it_names_pack_and_how_to_copy_the_bundled(
+        tmp_path: Path, pack_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    bundled = sorted(str(p) for p in pack_dir.rglob("*"))
+    res = runner.invoke(app, ["rules", "new", "PRE-08", "--pillar", "prevention"])
+    assert res.exit_code == 2, res.output  # a usage error: the option was needed
+    lines = res.output.splitlines()
+    assert lines[0] == "grader rules new: the current folder is not a rule pack (it has no pack.yaml)."
+    assert "--pack DIR" in lines[1]
+    assert f"  cp -r {pack_dir} my-pack" in lines
+    assert "  grader rules new PRE-08 --pillar prevention --pack my-pack" in lines
+    assert all(len(line) <= 80 for line in lines if "cp -r" not in line)
+    assert list(tmp_path.iterdir()) == [] and sorted(str(p) for p in pack_dir.rglob("*")) == bundled
+
+
+def test_without_pack_inside_a_pack_it_adds_to_that_pack(tmp_path: Path, pack_dir: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.authoring.scaffold import NoPackHere, pack_to_extend
+
+    pack = bundled_copy(tmp_path, pack_dir)
+    monkeypatch.chdir(pack)
+    res = runner.invoke(app, ["rules", "new", "PRE-08", "--pillar", "prevention"])
+    assert res.exit_code == 0, res.output
+    assert (pack / "criteria" / "PRE-08.yaml").is_file() and (pack / "tests" / "PRE-08.yaml").is_file()
+    assert pack_to_extend(None, "PRE-08", "prevention", cwd=pack) == pack
+    assert pack_to_extend(tmp_path / "x", "PRE-08", "prevention", cwd=tmp_path) == tmp_path / "x"
+    with pytest.raises(NoPackHere):
+        pack_to_extend(None, "PRE-08", "prevention", cwd=pack / "criteria")

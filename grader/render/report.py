@@ -11,7 +11,10 @@ Two steps keep the report honest:
    view: not its statement, source, facts or id. Sentences that cite it have the id replaced by
    a count ("1 withheld item"), and each finding says how many withheld items supported it.
 2. Jinja2 templates (``templates/report.md.j2`` and ``templates/report.html.j2``) lay the view
-   out. HTML is autoescaped; Markdown text goes through :func:`md_escape`.
+   out, section for section in the same order (the view's ``toc`` names the sections; the HTML
+   adds pictures and a table of contents; tests/report/test_report_shape.py checks that both
+   have the same headings and evidence ids). HTML is autoescaped; Markdown text goes through
+   :func:`md_escape`.
 
 Output is deterministic: no timestamps, stable order, the same bytes for the same result.
 """
@@ -594,8 +597,6 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     appendix_groups = _appendix_groups(shown_items, item_views, criterion_rank, several, doc_titles,
                                        lowest=MARKINGS[0])
     # what the report says about how many items the grades rest on: all considered, some cited
-    cited_all = {i for f in result.criteria for i in _cited(f)} | {i for n in result.context for i in n.evidence}
-    weighed_all = cited_all | {c.id for f in result.criteria for c in f.cited}
     counts = _weighing_counts(result)
     marking = highest_marking(items[i].marking for i in vis.shown)
 
@@ -662,8 +663,6 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "overall": [_plain_line(x, result) for x in fw.policy.overall],
             "overall_caps": [_plain_cap(x, result) for x in fw.policy.overall_caps],
         },
-        "cited_total": len(cited_all),
-        "weighed_total": len(weighed_all),
         "counts": counts,
         "appendix_groups": appendix_groups,
         "lowest_marking": MARKINGS[0],

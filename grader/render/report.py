@@ -11,7 +11,10 @@ Two steps keep the report honest:
    view: not its statement, source, facts or id. Sentences that cite it have the id replaced by
    a count ("1 withheld item"), and each finding says how many withheld items supported it.
 2. Jinja2 templates (``templates/report.md.j2`` and ``templates/report.html.j2``) lay the view
-   out. HTML is autoescaped; Markdown text goes through :func:`md_escape`.
+   out, section for section in the same order (the view's ``toc`` names the sections; the HTML
+   adds pictures and a table of contents; tests/report/test_report_shape.py checks that both
+   have the same headings and evidence ids). HTML is autoescaped; Markdown text goes through
+   :func:`md_escape`.
 
 Output is deterministic: no timestamps, stable order, the same bytes for the same result.
 """
@@ -349,6 +352,13 @@ def _item_view(item: EvidenceItem, relied: dict[str, list[str]], source: str) ->
 
 # How a criterion's item list names the role the finding gave an item (grader/grading decides it).
 ROLE_WORDS = {"supports": "relied on", "against": "weighed against the outcome", "context": "noted as context"}
+# ... and for an item the finding weighed but the report lists by id only (a further strength the
+# pack's shared concern recorded is "supports" but is not what the finding's sentence rests on)
+BRIEF_WORDS = {"supports": "recorded in support", "against": "weighed against the outcome",
+               "context": "noted as context", None: "not weighed by this finding"}
+# the role an item under each heading has unless the report says otherwise (public and force)
+_USUAL_ROLE = {"strength": "supports", "work-in-progress": "supports", "area-for-improvement": "against"}
+_ROLE_ORDER = ("supports", "against", "context")
 
 
 def shortfalls_note(areas: int) -> str:
@@ -378,6 +388,8 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     pillar_titles = {p.id: p.title for p in fw.pillars}
     standards = {c.id: c for c in fw.criteria}
     names = shows_names(result, audience)
+    every_statement = audience == "inspectorate"  # the inspectorate's edition prints every statement
+    adverse = {*fw.policy.adverse, "insufficient-evidence"}
 
     # who relies on each item: criteria (outcome, mitigation, uplift, concerns) and context notes
     relied: dict[str, list[str]] = {}
@@ -408,8 +420,11 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
                    else next((c for c in e.criteria if e.id in citing.get(c, ())), e.criteria[0]) if e.criteria
                    else None)
             for e in shown_items}
+    kind_labels = {k.id: k.label for k in fw.kinds}
     item_views = {e.id: {**_item_view(e, relied, source_of[e.id]), "cites": vis.keep(e.cites),
-                         "home": home[e.id]}
+                         "home": home[e.id],
+                         "home_words": (kind_labels.get(home[e.id][5:], home[e.id]) if home[e.id]
+                                        and home[e.id].startswith("kind:") else home[e.id])}
                   for e in shown_items}
 
     # criteria, grouped under their pillars
@@ -420,22 +435,46 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     def criterion_view(f: CriterionFinding) -> dict[str, Any]:
         informing = [e for e in result.evidence if f.criterion in e.criteria]
         cited = _cited(f)
+        role_of = {c.id: c.role for c in f.cited}
+
+        def entry(e: EvidenceItem) -> dict[str, Any]:
+            """An item under this criterion: printed in full here, or a line pointing to its home,
+            with the role the finding gave it (for the public and force only where it is not the
+            usual one for its heading, which the report says once)."""
+            iv = item_views[e.id]
+            role = role_of.get(e.id) or ("supports" if e.id in cited else None)
+            here = iv["home"] == f.criterion
+            full = every_statement or not here or e.id in cited or e.kind == "area-for-improvement"
+            notes = []
+            if not here:  # a pointer to where it is printed: always say what it is to this finding
+                notes.append(ROLE_WORDS["supports"] if e.id in cited else BRIEF_WORDS[role])
+            elif every_statement or role != _USUAL_ROLE.get(e.kind):
+                notes.append(ROLE_WORDS[role] if role else BRIEF_WORDS[None])
+            if not e.verified:
+                notes.append("unverified: not relied on")
+            return {**iv, "here": here, "full": full, "role": role, "note": ", ".join(notes)}
+
         lists = []
-        for kind, heading in _KIND_HEADINGS:
-            entries = [item_views[e.id] for e in informing if e.kind == kind and e.id in vis.shown]
-            lists.append({"kind": kind, "heading": heading, "items": entries})
-        for k in fw.kinds:  # the pack's own kinds, listed only where there are some
-            entries = [item_views[e.id] for e in informing if e.kind == k.id and e.id in vis.shown]
-            if entries:
-                lists.append({"kind": k.id, "heading": k.label, "items": entries})
+        brief: dict[str | None, list[str]] = {}
+        for kind, heading in [*_KIND_HEADINGS, *((k.id, k.label) for k in fw.kinds)]:
+            entries = [entry(e) for e in informing if e.kind == kind and e.id in vis.shown]
+            for x in entries:
+                if not x["full"]:
+                    brief.setdefault(x["role"], []).append(x["id"])
+            entries = [x for x in entries if x["full"]]
+            if entries:  # a heading only where something is printed under it
+                lists.append({"kind": kind, "heading": heading, "items": entries})
         listed = {k for k, _ in _KIND_HEADINGS} | {k.id for k in fw.kinds}
-        other = [item_views[e.id] for e in informing if e.kind not in listed and e.id in vis.shown]
+        other = [entry(e) for e in informing if e.kind not in listed and e.id in vis.shown]
         elsewhere = vis.keep(i for i in cited if f.criterion not in items[i].criteria) if cited else []
         spec = standards.get(f.criterion)
         return {
             "id": f.criterion,
             "title": f.title,
             "standard": spec.standard if spec else None,
+            # the public's and the force's editions quote the standard where the criterion falls
+            # short of it as assessed (the inspectorate's quotes every one)
+            "show_standard": bool(spec and spec.standard) and (every_statement or f.assessed_outcome in adverse),
             "section": spec.section if spec else None,
             "significant": f.significant,
             "outcome": f.outcome,
@@ -455,6 +494,8 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "concerns": [{"concern": _humanise(c.concern), "rule": c.rule, "rationale": vis.segments(c.rationale)}
                          for c in f.concerns],
             "lists": lists,
+            "brief": [{"role": r, "words": BRIEF_WORDS[r], "ids": brief[r]}
+                      for r in (*_ROLE_ORDER, None) if r in brief],
             "other": other,
             "elsewhere": elsewhere,
             "withheld_cited": vis.count(cited),
@@ -552,9 +593,11 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             unevidenced.append(c)
 
     appendix = [item_views[e.id] for e in sorted(shown_items, key=lambda e: e.id)]
+    criterion_rank = {c["id"]: n for n, c in enumerate(cv for p in pillars for cv in p["criteria"])}
+    appendix_groups = _appendix_groups(shown_items, item_views, criterion_rank, several, doc_titles,
+                                       lowest=MARKINGS[0])
     # what the report says about how many items the grades rest on: all considered, some cited
-    cited_all = {i for f in result.criteria for i in _cited(f)} | {i for n in result.context for i in n.evidence}
-    weighed_all = cited_all | {c.id for f in result.criteria for c in f.cited}
+    counts = _weighing_counts(result)
     marking = highest_marking(items[i].marking for i in vis.shown)
 
     scale = [{"id": g.id, "label": g.label, "meaning": g.meaning} for g in fw.scale]
@@ -565,11 +608,32 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
                        for c in p["criteria"]]}
             for p in pillars]
     scale_ids = [g.id for g in fw.scale]
+    order = [*scale_ids, "insufficient-evidence", "not-applicable"]
+    for row in grid:  # the criteria of a pillar grouped by outcome, best first, for the Markdown table
+        outcomes = sorted({c["outcome"] for c in row["cells"]}, key=lambda o: order.index(o) if o in order else 99)
+        row["by_outcome"] = [{"label": _label(result, o),
+                              "cells": [c for c in row["cells"] if c["outcome"] == o]} for o in outcomes]
     own_kinds = [{"id": k.id, "label": k.label, "meaning": k.meaning,
                   "items": [item_views[e.id] for e in result.evidence if e.kind == k.id and e.id in vis.shown],
                   "withheld": vis.count(e.id for e in result.evidence if e.kind == k.id)} for k in fw.kinds]
 
+    toc = [("summary", "Summary"), ("glance", "Outcomes at a glance"), ("how", "How grades are decided"),
+           ("context", "Force overview and contextual factors"),
+           *((f"pillar-{p['id']}", p["title"]) for p in pillars),
+           *([("overall", "The overall grade")] if overall else []),
+           ("afi", "Areas for improvement"),
+           *((f"kind-{k['id']}", k["label"]) for k in own_kinds),
+           ("vfm", "Value for money and mitigated gaps"), ("appendix", "Evidence appendix"),
+           ("glossary", "Glossary"), ("judgements", "Judgements and sign-off"), ("provenance", "Provenance")]
+
+    # the items whose statement the report prints in full, each at one place (an HTML anchor)
+    statement_ids = sorted({e["id"] for p in pillars for c in p["criteria"]
+                            for e in [*(x for lst in c["lists"] for x in lst["items"]), *c["other"]] if e["here"]}
+                           | {e["id"] for k in own_kinds for e in k["items"]} | {e["id"] for e in afi_other})
+
     return {
+        "toc": [{"anchor": a, "title": t} for a, t in toc],
+        "statement_ids": statement_ids,
         "audience": audience,
         "audience_words": AUDIENCE_WORDS[audience],
         "ceiling": vis.ceiling,
@@ -599,8 +663,9 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "overall": [_plain_line(x, result) for x in fw.policy.overall],
             "overall_caps": [_plain_cap(x, result) for x in fw.policy.overall_caps],
         },
-        "cited_total": len(cited_all),
-        "weighed_total": len(weighed_all),
+        "counts": counts,
+        "appendix_groups": appendix_groups,
+        "lowest_marking": MARKINGS[0],
         "settings": sorted(fw.settings.items()),
         "documents": documents,
         "force_context": [_fact_row(k, v, abbrs) for k, v in result.force_context.items()],
@@ -642,6 +707,82 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
     }
 
 
+def _weighing_counts(result: GradingResult) -> dict[str, int]:
+    """How many items (shown or withheld) play each part, each item counted once: the evidence a
+    finding's reasoning cites, the statistics a contextual note cites, then (for the rest) the
+    strongest role any finding gave it, then neither. The parts add up to every item."""
+    rests = {i for f in result.criteria for i in _cited(f)}
+    notes = {i for n in result.context for i in n.evidence} - rests
+    roles: dict[str, set[str]] = {}
+    for f in result.criteria:
+        for c in f.cited:
+            roles.setdefault(c.id, set()).add(c.role)
+    out = {"items": len(result.evidence), "rests": len(rests), "notes": len(notes),
+           "supports": 0, "against": 0, "context": 0, "unused": 0}
+    for e in result.evidence:
+        if e.id in rests or e.id in notes:
+            continue
+        role = next((r for r in _ROLE_ORDER if r in roles.get(e.id, ())), None)
+        out[role or "unused"] += 1
+    return out
+
+
+def _appendix_groups(shown: Sequence[EvidenceItem], views: dict[str, dict[str, Any]], rank: dict[str, int],
+                     several: bool, doc_titles: dict[str, str], lowest: str) -> list[dict[str, Any]]:
+    """The evidence appendix for the public and force: one line per place an item is shown (its
+    criterion, a kind's section, the indicator table) and per section of the source document,
+    each list of that section with its items by number. An item shown nowhere else keeps its
+    statement here. A marking is named only where it is above the lowest."""
+    def home_key(e: EvidenceItem) -> tuple[int, str]:
+        h = views[e.id]["home"]
+        if h is None:
+            return (3 if e.kind != "indicator" else 2, "")
+        return (0, f"{rank.get(h, 999):04d}") if not h.startswith("kind:") else (1, h)
+
+    def place(e: EvidenceItem) -> str:
+        section = e.source.section
+        return f"{doc_titles.get(e.source.document, e.source.document)}; {section}" if several else section
+
+    kind_rank = {k: n for n, (k, _) in enumerate(_KIND_HEADINGS)}
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for e in sorted(shown, key=lambda e: (home_key(e), place(e), kind_rank.get(e.kind, 9), e.source.list or "",
+                                          e.source.item or 0, e.id)):
+        v = views[e.id]
+        where = "Indicator table" if v["home"] is None and e.kind == "indicator" else v["home_words"]
+        key = (home_key(e), where, place(e))
+        g = groups.setdefault(key, {"where": where, "place": place(e), "lists": {}, "alone": []})
+        tags = []
+        if e.source.page:
+            tags.append(f"page {e.source.page}")
+        if e.marking != lowest:
+            tags.append(e.marking)
+        if not e.verified:
+            tags.append("unverified")
+        entry = {"id": e.id, "item": e.source.item, "tags": ", ".join(tags),
+                 "statement": v["statement"] if where is None else None}
+        if where is None:
+            g["alone"].append(entry)
+        else:
+            g["lists"].setdefault(_humanise(e.source.list) if e.source.list else "", []).append(entry)
+    return [{**g, "lists": [{"name": k, "numbers": _ranges([x["item"] for x in v]), "items": v}
+                            for k, v in g["lists"].items()]} for g in groups.values()]
+
+
+def _ranges(numbers: Sequence[int | None]) -> str:
+    """``[1, 2, 3, 5]`` -> ``items 1-3, 5`` (an en dash), the numbers of a list's items in the order
+    their ids follow; empty when an item has no number."""
+    if not numbers or any(n is None for n in numbers):
+        return ""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [str(r[0]) if len(r) == 1 else f"{r[0]}\u2013{r[-1]}" for r in runs]
+    return ("item " if len(numbers) == 1 else "items ") + ", ".join(parts)
+
+
 def _ungraded_views(result: GradingResult, findings_by_pillar: dict[str, list[CriterionFinding]],
                     criterion_view: Any, vis: Visibility) -> list[dict[str, Any]]:
     """Areas the framework reports but never grades: their criteria, and no grade or roll-up."""
@@ -678,11 +819,22 @@ def _environment(fmt: str) -> jinja2.Environment:
     return env
 
 
+def _uses_term(text: str, abbr: str) -> bool:
+    """Whether ``abbr`` (or its plural) stands as a word in ``text``: "PCSOs" uses PCSO, "SIOs'"
+    uses SIO, "ASIO" does not."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(abbr)}(?:e?s)?(?![A-Za-z0-9])", text) is not None
+
+
 def render_report(result: GradingResult, fmt: str = "md", audience: str = "public") -> str:
     """The report as Markdown (``md``) or a single self-contained HTML file (``html``)."""
     if fmt not in ("md", "html"):
         raise ValueError(f"unknown report format {fmt!r}; expected md or html")
     view = report_view(result, audience)
+    # the glossary explains the abbreviations the report uses, and only those: found in the
+    # Markdown drawn without it (the same list for both formats)
+    glossary = view["glossary"]
+    draft = _environment("md").get_template("report.md.j2").render(**{**view, "glossary": []})
+    view["glossary"] = [t for t in glossary if _uses_term(re.sub(r"\\(.)", r"\1", draft), t["abbr"])]
     text = _environment(fmt).get_template(f"report.{fmt}.j2").render(**view)
     # one trailing newline, no trailing spaces, no runs of blank lines: stable, diff-friendly bytes
     lines = [line.rstrip() for line in text.splitlines()]

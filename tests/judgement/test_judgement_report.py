@@ -28,9 +28,9 @@ def test_the_public_report_gives_the_reason_and_the_role_only(judged_set: Path) 
     assert ("**Inspectors' judgement:** the rules gave Meets the standard; Lead inspector judged it Fails to "
             "meet the standard on 2008-07-20. " + REASON.replace("(", "(").rstrip()) in text.replace("\n", " ")
     assert "A. Inspector" not in text  # the public sees the role, not the name
-    assert "INT-06 Fails to meet the standard (judged)" in text  # the grid cell is marked
+    assert "Fails to meet the standard: INT-06 (judged)" in text  # the grid cell is marked
     assert "- INT-06 Strategic risk register" in text and "judged by Lead inspector on 2008-07-20" in text
-    assert "ENF-01 Meets the standard (judged)" not in text  # the stale judgement is not applied
+    assert "ENF-01 (judged)" not in text  # the stale judgement is not applied
 
 
 def test_the_force_and_inspectorate_see_who_judged(judged_set: Path) -> None:

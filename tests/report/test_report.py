@@ -75,7 +75,7 @@ class _Anchors(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if "id" in a:
             self.ids.add(a["id"])
-            if tag == "tr" and a["id"].startswith("ev-"):
+            if a["id"].startswith("ev-"):  # an item's entry in the evidence appendix
                 self.appendix_rows.append(a["id"][3:])
         if tag == "a" and a.get("href", "").startswith("#"):
             self.hrefs.append(a["href"][1:])
@@ -118,8 +118,9 @@ def test_every_cited_id_is_in_the_appendix_html(derbyshire: GradingResult, audie
 def test_every_cited_id_is_in_the_appendix_md(derbyshire: GradingResult, audience: str) -> None:
     text = plain(render_report(derbyshire, "md", audience), "md")
     body, appendix = text.split("\n## Evidence appendix\n", 1)
-    rows = set(re.findall(r"^\| (\S+) \| ", appendix, flags=re.M))
     all_ids = [e.id for e in derbyshire.evidence]
+    appendix = appendix.split("\n### ", 1)[0]  # the entries, not the lists of unused and unverified items
+    rows = set(id_pattern(all_ids).findall(appendix))
     cited = set(id_pattern(all_ids).findall(body))
     assert len(cited) > 100
     assert cited <= rows, sorted(cited - rows)
@@ -391,8 +392,13 @@ def test_an_unevidenced_criterion_and_a_failing_pillar_render_in_words(derbyshir
     section = md.split("\n## Intelligence\n", 1)[1].split("\n## ", 1)[0]
     assert "**Grade: Fails to meet the standard**" in section
     assert "No rule held. It looked for:\n\n- at least one item that is a strength" in section
-    assert "INT-03 Insufficient evidence" in md
+    assert "| Intelligence (Fails to meet the standard) | Meets the standard: INT-01, INT-02, INT-04" in md
+    assert "; Insufficient evidence: INT-03 |" in md
     assert "- INT-03 Strategic assessment, control strategy and problem profiles: no rule held." in md
+    # the public edition quotes the standard where a criterion falls short of it, and only there
+    int03 = section.split("\n### INT-03 ", 1)[1].split("\n### ", 1)[0]
+    assert f"*The standard:* {md_escape(next(c.standard for c in derbyshire.framework.criteria if c.id == 'INT-03'))}" in int03
+    assert "*The standard:*" not in section.split("\n### INT-01 ", 1)[1].split("\n### ", 1)[0]
     html_text = render_report(result, "html", "public")
     doc = _parse(html_text)
     assert ("outcome", "INT-03", "insufficient-evidence") in {(k, o, s) for k, o, s, _ in doc.grades}

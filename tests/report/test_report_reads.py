@@ -63,17 +63,30 @@ def test_force_context_has_readable_labels_and_numbers(derbyshire: GradingResult
 
 
 def test_the_counts_the_report_states_are_true(derbyshire: GradingResult) -> None:
+    """Each item is counted once, in the first part it plays: cited by a finding's reasons, cited by
+    a contextual note, else the strongest role a finding gave it, else needed by no finding."""
     text = _public(derbyshire)
-    cited = {i for f in derbyshire.criteria for i in _cited(f)} | {i for n in derbyshire.context for i in n.evidence}
-    items = derbyshire.meta.evidence_set.items
-    assert len(cited) < items
-    assert f"The rules weighed all {items} items of evidence" in text
-    weighed = cited | {c.id for f in derbyshire.criteria for c in f.cited}
-    # every verified statement is weighed in some role; the statistics no note flags are not
-    assert len(weighed) == items - len(derbyshire.unused)
-    assert (f"; {len(weighed)} of them are weighed in a finding or a contextual note: the outcomes rest on "
-            f"{len(cited)}, and the others") in text
-    assert "Every grade below rests on" not in text
+    rests = {i for f in derbyshire.criteria for i in _cited(f)}
+    notes = {i for n in derbyshire.context for i in n.evidence} - rests
+    roles = {}
+    for f in derbyshire.criteria:
+        for c in f.cited:
+            roles.setdefault(c.id, set()).add(c.role)
+    others = [next(r for r in ("supports", "against", "context") if r in roles[i])
+              for i in (e.id for e in derbyshire.evidence) if i not in rests | notes and i in roles]
+    unused = derbyshire.meta.evidence_set.items - len(rests) - len(notes) - len(others)
+    assert unused == len(derbyshire.unused)  # the parts add up to every item
+    assert {r: others.count(r) for r in set(others)} == {"supports": 36, "against": 18, "context": 22}
+    assert (f"The rules weighed all {derbyshire.meta.evidence_set.items} items of evidence ") in text
+    assert (f"The findings' reasons cite {len(rests)} as the evidence the outcomes rest on and contextual "
+            f"notes cite {len(notes)}; of the others, {others.count('supports')} were recorded in support of "
+            f"an outcome, {others.count('against')} weighed against one and {others.count('context')} noted "
+            f"as context, and {unused} no finding needed.") in " ".join(text.split())
+    # and the criterion sections agree: every item a finding weighed without printing it is
+    # listed by id under that criterion with the part it played
+    int02 = text.split("\n### INT-02 ", 1)[1].split("\n### ", 1)[0]
+    assert ("Also filed here, listed by id: INT-02-S7 (recorded in support); INT-02-W1, INT-02-W2, "
+            "INT-02-W3 (noted as context).") in int02
 
 
 def test_areas_for_improvement_are_printed_once(derbyshire: GradingResult) -> None:

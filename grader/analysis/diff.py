@@ -381,9 +381,10 @@ def _judgement_why(o: AppliedJudgement | None, n: AppliedJudgement | None) -> st
         return f"the inspectors' judgement ({o.outcome}, by {o.by}) no longer applies"
     if o is None:
         return f"the inspectors judged it {n.outcome} (the rules give {n.rules_now}), by {n.by}"
-    parts = ["reason reworded" if name == "reason" else f"{name} {_short(getattr(o, name))} -> {_short(getattr(n, name))}"
-             for name in ("outcome", "by", "role", "date", "expires", "rule_outcome", "state", "reason")
-             if getattr(o, name) != getattr(n, name)]
+    names = ("outcome", "by", "role", "date", "expires", "rule_outcome", "state", "reason")
+    parts = ["reason reworded" if name == "reason"
+             else f"{name} {_short(getattr(o, name))} -> {_short(getattr(n, name))}"
+             for name in names if getattr(o, name) != getattr(n, name)]
     return f"the inspectors' judgement changed: {'; '.join(parts) or 'where it is written'}"
 
 

@@ -81,7 +81,7 @@ def test_moderate_lists_where_inspectors_overrode_the_rules(tmp_path: Path) -> N
         "INT-06", "force-b", "fails", "meets", "A. Inspector")
     code, out, _ = grader("moderate", results)
     flat = " ".join(out.split())
-    assert "Where inspectors overrode the rules" in flat and "1 judgements" in flat
+    assert "Where inspectors overrode the rules" in flat and "1 judgement" in flat and "1 judgements" not in flat
 
 
 def test_diff_states_a_judgement_on_a_pillar_once(tmp_path: Path) -> None:

@@ -90,6 +90,9 @@ class CriterionChange(_Out):
     evidence_removed: list[str] = Field(default_factory=list, description="items of this criterion removed")
     evidence_changed: list[str] = Field(default_factory=list, description="items of this criterion changed")
     rule_changed: bool = Field(description="the criterion's rule file changed")
+    judgement_changed: bool = Field(default=False, description=(
+        "an inspectors' judgement on it was added, removed or changed: stated among its reasons (the "
+        "text output does not repeat it among the judgements; the diff's `judgements` has it in full)"))
     why: list[str]
 
 
@@ -102,7 +105,14 @@ class GradeChange(_Out):
     assessed_grade: Change
     capped_by: Change
     rationale_changed: bool
-    why: list[str]
+    judgement_changed: bool = Field(default=False, description=(
+        "an inspectors' judgement on it was added, removed or changed: stated among its reasons"))
+    follows_from: list[str] = Field(default_factory=list, description=(
+        "the changes below it rests on, each stated once in its own entry: ids of criteria whose outcome "
+        "changed (for a pillar), of pillars whose grade changed (for the overall grade)"))
+    why: list[str] = Field(description=(
+        "what else moved it, each stated once: a grade as assessed that moved otherwise than the grade, a cap, "
+        "the changes below (by name, not restated), a pack setting or roll-up policy"))
 
 
 class ResultRef(_Out):
@@ -306,22 +316,22 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
         why.append("criterion added to the pack")
     elif status == "removed":
         why.append("criterion no longer in the pack")
-    if ctx.pack_changed:
-        why.append(f"pack {ctx.pack_old} -> {ctx.pack_new}")
     # the criterion's own file, whichever suffix it is written with (.yaml, .yml, .YAML)
     rule_file = next((f for f in sorted(ctx.pack_files_changed) if f.startswith("criteria/")
                       and f.rpartition(".")[0] == f"criteria/{cid}"), f"criteria/{cid}.yaml")
     rule_changed = rule_file in ctx.pack_files_changed
     if rule_changed:
         why.append(f"its rules changed ({rule_file})")
+    elif ctx.pack_changed:
+        # the versions are stated once, in the diff's notes; each criterion refers to them
+        why.append("the pack changed (see the note on packs)")
     if ctx.manifest_changed and any(c.key.startswith("pack.") for f in (o, n) if f for rt in f.trace
                                     for c in rt.clauses):
         why.append(f"the pack's shared uplifts or concerns may have changed ({PACK_MANIFEST})")
     for ch in mine:
         why.append(describe_item(ch, ch.id in cited_before, ch.id in cited_now))
     if o is not None and n is not None:
-        if o.outcome != n.outcome:
-            why.insert(0, f"outcome {o.outcome} -> {n.outcome}")
+        # the outcome itself is `outcome` (the head of the criterion's line), not a reason
         if o.assessed_outcome != n.assessed_outcome and o.outcome == n.outcome:
             why.append(f"outcome as assessed {o.assessed_outcome} -> {n.assessed_outcome}")
         if o.decided_by != n.decided_by:
@@ -335,10 +345,9 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
             else:
                 why.append(f"uplift {_rule(o.uplift)} replaced by {_rule(n.uplift)}")
         if o.judgement != n.judgement:
-            why.append(_judgement_why(o.judgement, n.judgement))
+            why.append(_judgement_why_stated(o.judgement, n.judgement, ctx.judgement_changes.get(cid)))
         elif not mine and not rule_changed and not ctx.pack_changed:
-            why.append("no input of this criterion changed" +
-                       (f" (grader {ctx.grader_old} -> {ctx.grader_new})" if ctx.grader_old != ctx.grader_new else ""))
+            why.append(f"no input of this criterion changed{ctx.grader_versions}")
     concerns_old = {c.rule for c in o.concerns} if o else set()
     concerns_new = {c.rule for c in n.concerns} if n else set()
     for r in sorted(concerns_new - concerns_old):
@@ -360,6 +369,7 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
         evidence_removed=[ch.id for ch in mine if ch.change == "removed"],
         evidence_changed=[ch.id for ch in mine if ch.change == "changed"],
         rule_changed=rule_changed,
+        judgement_changed=o is not None and n is not None and o.judgement != n.judgement,
         why=why,
     )
 
@@ -371,7 +381,20 @@ def _judgement_why(o: AppliedJudgement | None, n: AppliedJudgement | None) -> st
         return f"the inspectors' judgement ({o.outcome}, by {o.by}) no longer applies"
     if o is None:
         return f"the inspectors judged it {n.outcome} (the rules give {n.rules_now}), by {n.by}"
-    return f"the inspectors' judgement changed: {o.outcome} by {o.by} -> {n.outcome} by {n.by}"
+    names = ("outcome", "by", "role", "date", "expires", "rule_outcome", "state", "reason")
+    parts = ["reason reworded" if name == "reason"
+             else f"{name} {_short(getattr(o, name))} -> {_short(getattr(n, name))}"
+             for name in names if getattr(o, name) != getattr(n, name)]
+    return f"the inspectors' judgement changed: {'; '.join(parts) or 'where it is written'}"
+
+
+def _judgement_why_stated(o: AppliedJudgement | None, n: AppliedJudgement | None, jc: JudgementChange | None) -> str:
+    """The judgement as a reason of the finding it moved; with why it stopped (or started again)
+    applying, since the text output states it there and not again among the judgements."""
+    text = _judgement_why(o, n)
+    if jc is not None and jc.change in ("stale", "expired", "applies again"):
+        text += f": {jc.why}"
+    return text
 
 
 def _mitigation_why(o: CriterionFinding, n: CriterionFinding, mine: list[ItemChange]) -> list[str]:
@@ -393,7 +416,9 @@ def _mitigation_why(o: CriterionFinding, n: CriterionFinding, mine: list[ItemCha
 
 
 def _grade_change(o: GradeFinding | None, n: GradeFinding | None, below: dict[str, str], ctx: _Context,
-                  unit: str) -> GradeChange | None:
+                  unit: str, below_unit: tuple[str, str]) -> GradeChange | None:
+    """``below`` names the changes under this grade (criteria or pillars whose outcome changed),
+    by id; they are referred to, never restated (each change is stated once, in its own entry)."""
     either = n if n is not None else o
     assert either is not None
     same = (o is not None and n is not None and o.grade == n.grade and o.assessed_grade == n.assessed_grade
@@ -401,30 +426,39 @@ def _grade_change(o: GradeFinding | None, n: GradeFinding | None, below: dict[st
     if same:
         return None
     why: list[str] = []
+    follows: list[str] = []
     if o is None:
         why.append(f"{unit} added to the pack")
     elif n is None:
         why.append(f"{unit} no longer in the pack")
     else:
-        if o.grade != n.grade:
-            why.append(f"grade {o.grade} -> {n.grade}")
-        if o.assessed_grade != n.assessed_grade:
+        # the grade itself is `grade` (the head of the line), not a reason; the grade as assessed
+        # is a reason only where it moved otherwise (a cap or a judgement stands between them)
+        if (o.assessed_grade, n.assessed_grade) != (o.grade, n.grade) and o.assessed_grade != n.assessed_grade:
             why.append(f"grade as assessed {o.assessed_grade} -> {n.assessed_grade}")
         if o.capped_by != n.capped_by:
             why.append(f"cap {o.capped_by or 'none'} -> {n.capped_by or 'none'}")
-        for rid in dict.fromkeys([*o.rests_on, *n.rests_on]):
-            if rid in below:
-                why.append(below[rid])
-        why.extend(ctx.settings_text)
+        follows = [rid for rid in dict.fromkeys([*o.rests_on, *n.rests_on]) if rid in below]
+        if follows:
+            noun = below_unit[0] if len(follows) == 1 else below_unit[1]
+            why.append(f"follows from the {noun} below: {', '.join(below[rid] for rid in follows)}")
+        if ctx.settings_changed:
+            why.append("the pack's settings changed (see settings)")
         if ctx.manifest_changed:
             why.append(f"the pack's roll-up policy may have changed ({PACK_MANIFEST})")
+        if o.judgement != n.judgement:
+            why.append(_judgement_why_stated(o.judgement, n.judgement, ctx.judgement_changes.get(either.id)))
+        if not why:
+            moved = o.grade != n.grade or o.assessed_grade != n.assessed_grade or o.capped_by != n.capped_by
+            why.append(f"nothing below it changed{ctx.grader_versions}" if moved else "its reason's wording changed")
     return GradeChange(
         id=either.id, title=either.title,
         grade=Change(was=o.grade if o else None, now=n.grade if n else None),
         assessed_grade=Change(was=o.assessed_grade if o else None, now=n.assessed_grade if n else None),
         capped_by=Change(was=o.capped_by if o else None, now=n.capped_by if n else None),
         rationale_changed=(o.rationale if o else None) != (n.rationale if n else None),
-        why=why,
+        follows_from=follows, why=why,
+        judgement_changed=o is not None and n is not None and o.judgement != n.judgement,
     )
 
 
@@ -440,7 +474,10 @@ class _Context:
         self.manifest_changed = PACK_MANIFEST in self.pack_files_changed
         self.grader_old = old.meta.grader_version
         self.grader_new = new.meta.grader_version
-        self.settings_text = [f"setting {s.field} {_short(s.was)} -> {_short(s.now)}" for s in settings]
+        self.settings_changed = bool(settings)
+        self.judgement_changes: dict[str, JudgementChange] = {}
+        self.grader_versions = (f" (grader {self.grader_old} -> {self.grader_new})"
+                                if self.grader_old != self.grader_new else "")
 
 
 def _by_id(findings: Iterable[Any], attr: str) -> dict[str, Any]:
@@ -457,6 +494,7 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
     judgements = judgement_changes(old, new)
     settings = _field_changes(old.framework.settings, new.framework.settings)
     ctx = _Context(old, new, pack_files, settings)
+    ctx.judgement_changes = {j.target: j for j in judgements}
     items = item_changes(old, new)
 
     notes: list[str] = []
@@ -474,19 +512,17 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
         ch = _criterion_change(cid, old_c.get(cid), new_c.get(cid), items, ctx)
         if ch is not None:
             criteria.append(ch)
-    crit_text = {c.criterion: f"{c.criterion} {c.outcome.was or 'absent'} -> {c.outcome.now or 'absent'}"
-                 for c in criteria if c.outcome.changed}
+    crit_names = {c.criterion: c.criterion for c in criteria if c.outcome.changed}
 
     old_p, new_p = _by_id(old.pillars, "id"), _by_id(new.pillars, "id")
     pillars = []
     for pid in dict.fromkeys([*old_p, *new_p]):
-        ch2 = _grade_change(old_p.get(pid), new_p.get(pid), crit_text, ctx, "pillar")
+        ch2 = _grade_change(old_p.get(pid), new_p.get(pid), crit_names, ctx, "pillar", ("criterion", "criteria"))
         if ch2 is not None:
             pillars.append(ch2)
-    pillar_text = {p.id: f"{p.title} {p.grade.was or 'absent'} -> {p.grade.now or 'absent'}"
-                   for p in pillars if p.grade.changed}
+    pillar_names = {p.id: p.title for p in pillars if p.grade.changed}
     overall = (None if old.overall is None and new.overall is None  # a pack with no overall grade
-               else _grade_change(old.overall, new.overall, pillar_text, ctx, "overall"))
+               else _grade_change(old.overall, new.overall, pillar_names, ctx, "overall", ("pillar", "pillars")))
 
     same_inputs = not pack_files and not evidence_files and not records
     old_body = old.model_dump(exclude={"meta"})

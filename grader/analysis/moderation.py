@@ -11,6 +11,14 @@ Two checks, criterion by criterion, over the results of a programme:
 - **thin evidence**: forces whose outcome rests on markedly fewer cited items than the forces
   given the same outcome (below :data:`THIN_SHARE` of their median).
 
+Forces are counted by force (the force named in each result's meta, spaces and case aside), not
+by result file: a programme may hold a force's results of several years. Moderation compares
+forces with one another, never a force with itself: a disparity needs two *different* forces
+with the same pattern and different outcomes (one force graded differently over the years is a
+question for ``grader diff``), and the thin check's peers are forces, each counted once (the
+median of its results for that outcome). A check that was given fewer forces than it needs says
+so (:class:`CheckRun`) rather than reporting "none".
+
 Which facts a criterion's rules test is read from the results themselves: the facts carried by
 the items any of its clauses matched, in any force (a result holds its trace and its evidence,
 not the pack). That can include a fact an item carries beside a tested one; patterns are then
@@ -23,6 +31,7 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +45,8 @@ from grader.models.result import CriterionFinding, GradingResult
 THIN_SHARE = 0.5
 #: Fewest forces with one outcome for their median to mean anything.
 MIN_PEERS = 3
+#: Fewest forces for "same evidence pattern, different outcomes" to compare anything.
+MIN_FORCES = 2
 
 FactJson = bool | int | float | str
 Signature = tuple[str, tuple[tuple[str, FactJson], ...]]
@@ -46,6 +57,8 @@ class _Out(BaseModel):
 
 
 class ForceRef(_Out):
+    """One result compared (a force may have several, e.g. one a year)."""
+
     evidence_set: str
     force: str
     file: str
@@ -97,12 +110,29 @@ class ThinEvidence(_Out):
     outcome: str
     cited: int
     peer_median: float
-    peers: int = Field(description="forces given the same outcome, this one included")
+    peers: int = Field(description="forces (not results) given the same outcome, this one included")
+
+
+class CheckRun(_Out):
+    """What one check could compare, so that "none found" is never said of a check that could not run."""
+
+    check: Literal["same-pattern-different-outcome", "thin-evidence"]
+    needs: int = Field(description="fewest forces (not results) the check compares: for the thin check, "
+                                   "forces given the same outcome for a criterion")
+    forces: int = Field(description="different forces given")
+    results: int = Field(description="results given")
+    ran: bool = Field(description="false: fewer forces than it needs; nothing was compared")
+    compared: int = Field(description=(
+        "what was compared: criteria assessed in at least two forces (same pattern); criterion outcomes "
+        "given to at least `needs` forces (thin evidence)"))
+    found: int
 
 
 class ModerationReport(_Out):
     pack: str
-    forces: list[ForceRef]
+    forces: list[ForceRef] = Field(description="one entry per result compared, in evidence set order")
+    force_count: int = Field(description="different forces among the results (by force name, spaces and case aside)")
+    checks: list[CheckRun] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     thin_share: float = THIN_SHARE
     tested_facts: dict[str, list[str]] = Field(default_factory=dict,
@@ -161,16 +191,35 @@ def _check(results: Sequence[tuple[str, GradingResult]]) -> list[str]:
         es = r.meta.evidence_set.id
         if es in seen:
             problems.append(Problem(file=name, code="MOD-002",
-                                    message=f"evidence set {es!r} is also the force of {seen[es]}; "
-                                            "moderate one result per force"))
+                                    message=f"evidence set {es!r} is also the set of {seen[es]}; give each "
+                                            "evidence set once (a force's other years have sets of their own)"))
         seen.setdefault(es, name)
     if problems:
         raise InputError(problems)
+    notes: list[str] = []
     versions = sorted({r.meta.pack.version for _, r in results})
     if len(versions) > 1:
-        return [f"results were graded against different versions of {first.meta.pack.name}: "
-                f"{', '.join(versions)}; a disparity may come from the rules, not the evidence"]
-    return []
+        notes.append(f"results were graded against different versions of {first.meta.pack.name}: "
+                     f"{', '.join(versions)}; a disparity may come from the rules, not the evidence")
+    by_force: dict[str, list[GradingResult]] = defaultdict(list)
+    for _, r in sorted(results, key=lambda nr: nr[1].meta.evidence_set.id):
+        by_force[force_key(r)].append(r)
+    for rs in by_force.values():
+        if len(rs) > 1:
+            notes.append(f"{rs[0].meta.evidence_set.force} has {len(rs)} results "
+                         f"({', '.join(r.meta.evidence_set.id for r in rs)}): counted as one force, and compared "
+                         "with other forces, never with itself (grader diff compares a force's years)")
+    return notes
+
+
+def force_key(r: GradingResult) -> str:
+    """A force's identity: the force its result names, spaces and case aside."""
+    return same_force(r.meta.evidence_set.force)
+
+
+def same_force(name: str) -> str:
+    """The key under which two spellings of one force's name are one force."""
+    return " ".join(name.split()).casefold()
 
 
 def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float = THIN_SHARE) -> ModerationReport:
@@ -192,6 +241,8 @@ def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float 
     report_tested: dict[str, list[str]] = {}
     disparities: list[Disparity] = []
     thin: list[ThinEvidence] = []
+    force_count = len({force_key(r) for _, r in ordered})
+    compared_patterns = compared_outcomes = 0
     for cid in criteria:
         present: list[tuple[GradingResult, CriterionFinding, list[EvidenceItem]]] = []
         tested: set[str] = set()
@@ -206,9 +257,19 @@ def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float 
                     if eid in by_id:
                         tested.update(by_id[eid].facts)
         report_tested[cid] = sorted(tested)
-        disparities.extend(_disparities(cid, titles[cid], present, tested))
-        thin.extend(_thin(cid, titles[cid], present, thin_share))
+        if len({force_key(r) for r, _, _ in present}) >= MIN_FORCES:
+            compared_patterns += 1
+            disparities.extend(_disparities(cid, titles[cid], present, tested))
+        found, compared = _thin(cid, titles[cid], present, thin_share)
+        thin.extend(found)
+        compared_outcomes += compared
 
+    checks = [
+        CheckRun(check="same-pattern-different-outcome", needs=MIN_FORCES, forces=force_count, results=len(ordered),
+                 ran=force_count >= MIN_FORCES, compared=compared_patterns, found=len(disparities)),
+        CheckRun(check="thin-evidence", needs=MIN_PEERS, forces=force_count, results=len(ordered),
+                 ran=force_count >= MIN_PEERS, compared=compared_outcomes, found=len(thin)),
+    ]
     audiences = {r.meta.audience for _, r in ordered}
     return ModerationReport(
         marking=highest_marking(r.meta.marking for _, r in ordered),
@@ -216,7 +277,8 @@ def moderate(results: Sequence[tuple[str, GradingResult]], *, thin_share: float 
         pack=f"{first.meta.pack.name} {first.meta.pack.version}",
         forces=[ForceRef(evidence_set=r.meta.evidence_set.id, force=r.meta.evidence_set.force, file=name,
                          pack=f"{r.meta.pack.name} {r.meta.pack.version}") for name, r in ordered],
-        notes=notes, thin_share=thin_share, tested_facts=report_tested, disparities=disparities, thin=thin,
+        force_count=force_count, checks=checks, notes=notes, thin_share=thin_share, tested_facts=report_tested,
+        disparities=disparities, thin=thin,
         judgements=judgements_across(ordered),
     )
 
@@ -234,7 +296,9 @@ def _disparities(cid: str, title: str, present: list[tuple[GradingResult, Criter
     out: list[Disparity] = []
     for pattern, members in groups.items():
         outcomes = sorted({f.outcome for _, f, _ in members})
-        if len(members) < 2 or len(outcomes) < 2:
+        # across forces: two different forces with different outcomes (one force's years apart)
+        if not any(force_key(r1) != force_key(r2) and f1.outcome != f2.outcome
+                   for r1, f1, _ in members for r2, f2, _ in members):
             continue
         order = sorted(pattern, key=lambda s: (s[0], [(k, str(v)) for k, v in s[1]]))
         forces = [ForceOutcome(evidence_set=r.meta.evidence_set.id, force=r.meta.evidence_set.force,
@@ -255,19 +319,30 @@ def _disparities(cid: str, title: str, present: list[tuple[GradingResult, Criter
 
 
 def _thin(cid: str, title: str, present: list[tuple[GradingResult, CriterionFinding, list[EvidenceItem]]],
-          thin_share: float) -> list[ThinEvidence]:
+          thin_share: float) -> tuple[list[ThinEvidence], int]:
+    """Thin outcomes of one criterion, and how many of its outcomes had enough forces to compare.
+
+    Peers are forces, each counted once: a force with several results given the outcome counts
+    with the median of their citations, so that one force's years neither make up the numbers
+    nor pull the median towards themselves.
+    """
     by_outcome: dict[str, list[tuple[GradingResult, int]]] = defaultdict(list)
     for r, f, _ in present:
         by_outcome[f.outcome].append((r, len(_cited(f))))
     out: list[ThinEvidence] = []
+    compared = 0
     for outcome in sorted(by_outcome):
         peers = by_outcome[outcome]
-        if len(peers) < MIN_PEERS:
+        per_force: dict[str, list[int]] = defaultdict(list)
+        for r, n in peers:
+            per_force[force_key(r)].append(n)
+        if len(per_force) < MIN_PEERS:
             continue
-        median = float(statistics.median(n for _, n in peers))
+        compared += 1
+        median = float(statistics.median(statistics.median(ns) for ns in per_force.values()))
         for r, n in peers:
             if n < median * thin_share:
                 out.append(ThinEvidence(criterion=cid, title=title, evidence_set=r.meta.evidence_set.id,
                                         force=r.meta.evidence_set.force, outcome=outcome, cited=n,
-                                        peer_median=median, peers=len(peers)))
-    return out
+                                        peer_median=median, peers=len(per_force)))
+    return out, compared

@@ -48,8 +48,12 @@ def render_diff(diff: ResultDiff, console: Console) -> None:
 
     _print_pillars(diff, console)
     _print_criteria(diff, console)
+    # a judgement that changed a criterion's finding is among that criterion's reasons already
+    stated = {c.criterion for c in diff.criteria if c.judgement_changed}
+    stated |= {g.id for g in (*diff.pillars, diff.overall) if g is not None and g.judgement_changed}
     for j in diff.judgements:
-        console.print(plain(f"judgement {j.change}: {j.why}"))
+        if j.target not in stated:
+            console.print(plain(j.why))
     _print_items(diff, console)
 
 
@@ -63,7 +67,7 @@ def _print_pillars(diff: ResultDiff, console: Console) -> None:
     if not diff.pillars:
         console.print(plain("pillars: unchanged"))
         return
-    whys = [[f"- {w}" for w in p.why] or ["its reason's wording changed"] for p in diff.pillars]
+    whys = [[f"- {w}" for w in p.why] for p in diff.pillars]
     rows = [[plain(p.title), plain(_arrow(p.grade)), plain("\n".join(why))] for p, why in zip(diff.pillars, whys)]
     table = fitted_table(console, [Column("Pillar"), Column("Grade"), Column("Why", grow=1, readable=30)], rows,
                          title="Pillars that changed")
@@ -85,10 +89,14 @@ def _print_criteria(diff: ResultDiff, console: Console) -> None:
     whys: list[list[str]] = []
     for c in diff.criteria:
         why = list(c.why)
-        if c.cited_added:
-            why.append(f"now cites {', '.join(c.cited_added)}")
-        if c.cited_removed:
-            why.append(f"no longer cites {', '.join(c.cited_removed)}")
+        # an item added or removed is already a reason above (with whether it is cited): each
+        # change once; the JSON keeps the full citation lists
+        cited_added = [i for i in c.cited_added if i not in c.evidence_added]
+        cited_removed = [i for i in c.cited_removed if i not in c.evidence_removed]
+        if cited_added:
+            why.append(f"now cites {', '.join(cited_added)}")
+        if cited_removed:
+            why.append(f"no longer cites {', '.join(cited_removed)}")
         whys.append([c.title, *(f"- {w}" for w in why)])
     rows = [[plain(c.criterion), plain(c.status), plain(_arrow(c.outcome)), plain("\n".join(why))]
             for c, why in zip(diff.criteria, whys)]
@@ -105,20 +113,24 @@ def _print_criteria(diff: ResultDiff, console: Console) -> None:
 
 
 def _print_items(diff: ResultDiff, console: Console) -> None:
-    """Evidence that changed: a table, or a line per item with the fields that changed under it."""
-    if not diff.items:
+    """Evidence that changed and is not already a reason of a criterion above: a table, or a line
+    per item with the fields that changed under it."""
+    stated = {i for c in diff.criteria for i in (*c.evidence_added, *c.evidence_removed, *c.evidence_changed)}
+    items = [it for it in diff.items if it.id not in stated]
+    if not items:
         return
+    title = "Evidence that changed no finding" if stated else "Evidence that changed"
     fields = [[f"{f.field}: {f.was!r} -> {f.now!r}" if f.field != "statement" else "statement reworded"
-               for f in it.fields] or ["-"] for it in diff.items]
+               for f in it.fields] or ["-"] for it in items]
     rows = [[plain(f"{it.id}\n({it.kind})"), plain(it.change), plain(", ".join(it.criteria) or "-"),
-             plain("\n".join(lines))] for it, lines in zip(diff.items, fields)]
+             plain("\n".join(lines))] for it, lines in zip(items, fields)]
     table = fitted_table(console, [Column("Item"), Column("Change"), Column("Criteria", grow=1),
-                                   Column("Fields", grow=2, readable=24)], rows, title="Evidence that changed")
+                                   Column("Fields", grow=2, readable=24)], rows, title=title)
     if table is not None:
         console.print(table)
         return
-    console.print(Text("Evidence that changed", style="bold"))
-    for it, lines in zip(diff.items, fields):
+    console.print(Text(title, style="bold"))
+    for it, lines in zip(items, fields):
         head = Text.assemble((visible(it.id), "bold"),
                              visible(f" ({it.kind}) {it.change}; criteria: {', '.join(it.criteria) or '-'}"))
         console.print(stacked(console, head, _lines(lines)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -117,8 +119,30 @@ def test_a_changed_rule_and_pack_version_are_named(derbyshire_json: Path, tmp_pa
     assert d.items == [] and d.evidence_files == []
     c = next(c for c in d.criteria if c.criterion == "ENF-01")
     assert c.rule_changed and "its rules changed (criteria/ENF-01.yaml)" in c.why
-    assert "pack acpo-major-crime-2008 1.0.0 -> acpo-major-crime-2008 1.1.0" in c.why
-    assert any("different packs" in n for n in d.notes)
+    # The versions are stated once, in the notes; the criterion gives its own rule file instead.
+    assert "graded against different packs: acpo-major-crime-2008 1.0.0 and acpo-major-crime-2008 1.1.0" in d.notes
+    assert not any("1.1.0" in w for ch in d.criteria for w in ch.why), [ch.why for ch in d.criteria]
+
+
+def test_a_pack_change_is_referred_to_not_restated_by_each_criterion(derbyshire_json: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(default_pack(), pack)
+    manifest = pack / "pack.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1),
+                        encoding="utf-8")
+    copy = copy_set(default_evidence(), tmp_path / "set")
+    for item in ("ENF-01-S4", "ENF-03-S1"):
+        remove_item(copy, item)
+    new_file = tmp_path / "new.json"
+    grade_to_file(copy, new_file, pack)
+    d = diff_results(load_result(derbyshire_json), load_result(new_file))
+    assert {c.criterion for c in d.criteria} >= {"ENF-01", "ENF-03"}
+    for c in d.criteria:
+        assert "the pack changed (see the note on packs)" in c.why
+    res = runner.invoke(app, ["diff", str(derbyshire_json), str(new_file)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    # the new version is named by the header and the note, and by no criterion
+    assert res.output.count("1.1.0") == 2, res.output
 
 
 def test_pillar_and_overall_changes_name_the_criteria_below(derbyshire_json: Path, tmp_path: Path) -> None:
@@ -131,13 +155,63 @@ def test_pillar_and_overall_changes_name_the_criteria_below(derbyshire_json: Pat
     d = diff_results(old, new)
     (p,) = d.pillars
     assert p.id == "enforcement"
-    assert f"grade {old.pillar('enforcement').grade} -> {new.pillar('enforcement').grade}" in p.why
-    for cid in ("ENF-01", "ENF-03"):
-        assert any(w.startswith(f"{cid} meets -> ") for w in p.why), p.why
+    assert (p.grade.was, p.grade.now) == (old.pillar("enforcement").grade, new.pillar("enforcement").grade)
+    # The pillar follows from the criteria below: referred to by id, their outcomes not restated.
+    assert p.follows_from == ["ENF-01", "ENF-03"]
+    assert p.why == ["follows from the criteria below: ENF-01, ENF-03"]
     # A failing pillar fails the force (the pack's overall policy), and the diff says which pillar.
     assert (old.overall.grade, new.overall.grade) == ("meets", "fails")
     assert d.overall is not None
-    assert f"Enforcement {old.pillar('enforcement').grade} -> fails" in d.overall.why
+    assert d.overall.follows_from == ["enforcement"]
+    assert d.overall.why == ["follows from the pillar below: Enforcement"]
+
+
+@pytest.mark.parametrize("width", ["80", "200"])
+def test_the_text_states_each_change_once(derbyshire_json: Path, tmp_path: Path, width: str) -> None:
+    """Two strengths removed: two criteria, a pillar and the overall grade change. Each outcome
+    change is stated once, on its own line, and each removed item once, under its criterion."""
+    copy = copy_set(default_evidence(), tmp_path / "set")
+    for item in ("ENF-01-S4", "ENF-03-S1"):
+        remove_item(copy, item)
+    new_file = tmp_path / "new.json"
+    new = grade_to_file(copy, new_file)
+    d = diff_results(load_result(derbyshire_json), new)
+    assert [c.criterion for c in d.criteria] == ["ENF-01", "ENF-03"] and [p.id for p in d.pillars] == ["enforcement"]
+    assert d.overall is not None
+    res = runner.invoke(app, ["diff", str(derbyshire_json), str(new_file)], env={"COLUMNS": width})
+    assert res.exit_code == 0, res.output
+    text = re.sub("[\u2500-\u257f]", " ", res.stdout)  # table borders aside
+    # every "was -> now" of a grade or an outcome: one per thing that changed, no more
+    changes = Counter(f"{ch.was} -> {ch.now}" for ch in [*(c.outcome for c in d.criteria),
+                                                         *(p.grade for p in d.pillars), d.overall.grade])
+    assert changes == Counter({"meets -> insufficient-evidence": 2, "meets -> fails": 2})
+    stated = Counter(m for m in re.findall(r"[\w-]+ -> [\w-]+", text) if m in changes)
+    assert stated == changes, text
+    # each removed item in one line (its criterion's reasons): not again as "no longer cites",
+    # nor in an evidence table
+    for item in ("ENF-01-S4", "ENF-03-S1"):
+        assert len(re.findall(rf"\b{item}\b", text)) == 1, text
+    assert "Evidence that changed" not in text
+    # each criterion id: its own line, and the pillar's reference to it
+    for cid in ("ENF-01", "ENF-03"):
+        assert len(re.findall(rf"\b{cid}\b(?!-)", text)) == 2, text
+
+
+def test_evidence_that_changed_no_finding_is_listed_apart(derbyshire_json: Path, tmp_path: Path) -> None:
+    copy = copy_set(default_evidence(), tmp_path / "set")
+    remove_item(copy, "ENF-01-S4")
+    replace_in_item(copy, "ENF-03-S1", "Knowing that long", "Aware that long")
+    new_file = tmp_path / "new.json"
+    grade_to_file(copy, new_file)
+    d = diff_results(load_result(derbyshire_json), load_result(new_file))
+    assert [(i.id, i.change) for i in d.items] == [("ENF-01-S4", "removed"), ("ENF-03-S1", "changed")]
+    assert [c.criterion for c in d.criteria] == ["ENF-01"]  # the reworded item changed no finding
+    res = runner.invoke(app, ["diff", str(derbyshire_json), str(new_file)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "Evidence that changed no finding" in out
+    assert out.count("ENF-01-S4") == 1 and out.count("ENF-03-S1") == 1, out
+    assert out.index("ENF-01-S4") < out.index("Evidence that changed no finding") < out.index("ENF-03-S1")
 
 
 def test_json_format_and_exit_code(derbyshire_json: Path, tmp_path: Path) -> None:

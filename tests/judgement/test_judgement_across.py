@@ -38,16 +38,26 @@ def test_diff_names_a_judgement_added_changed_stale_and_removed(tmp_path: Path) 
     write_judgements(ev, INT06_FAILS.replace("date: 2008-07-20", "date: 2008-07-21"))
     d = diff(judged, result_file(ev, tmp_path / "redated.json"))
     assert [(j["change"], j["fields"]) for j in d["judgements"]] == [("changed", ["date"])]
+    [int06] = d["criteria"]
+    assert int06["why"] == ["the inspectors' judgement changed: date 2008-07-20 -> 2008-07-21"]
 
     write_judgements(ev, INT06_FAILS.replace("rule_outcome: meets", "rule_outcome: exceeds"))
     d = diff(judged, result_file(ev, tmp_path / "stale.json"))
     [stale] = d["judgements"]
     assert stale["change"] == "stale" and "the rules give meets, it answered exceeds" in stale["why"]
+    # the criterion says why the judgement stopped applying (stated there, once, in the text)
+    [int06] = d["criteria"]
+    assert int06["judgement_changed"] and any(w.endswith(stale["why"]) for w in int06["why"])
+    code, out, _ = grader("diff", judged, tmp_path / "stale.json")
+    assert code == 0 and " ".join(out.split()).count("it answered exceeds") == 1
 
     d = diff(judged, plain)
     assert [(j["target"], j["change"]) for j in d["judgements"]] == [("INT-06", "removed")]
     code, out, _ = grader("diff", judged, plain)
-    assert code == 0 and "judgement removed: INT-06 had been judged fails by A. Inspector" in " ".join(out.split())
+    # stated once, as INT-06's reason (the JSON above also lists it among the judgements)
+    words = " ".join(out.split())
+    assert code == 0 and "the inspectors' judgement (fails, by A. Inspector) no longer applies" in words
+    assert "judgement removed" not in words
 
     assert diff(judged, judged)["no_change"]
 
@@ -71,4 +81,30 @@ def test_moderate_lists_where_inspectors_overrode_the_rules(tmp_path: Path) -> N
         "INT-06", "force-b", "fails", "meets", "A. Inspector")
     code, out, _ = grader("moderate", results)
     flat = " ".join(out.split())
-    assert "Where inspectors overrode the rules" in flat and "1 judgements" in flat
+    assert "Where inspectors overrode the rules" in flat and "1 judgement" in flat and "1 judgements" not in flat
+
+
+def test_diff_states_a_judgement_on_a_pillar_once(tmp_path: Path) -> None:
+    ev = copy_set(tmp_path)
+    plain = result_file(ev, tmp_path / "plain.json")
+    write_judgements(ev, """
+  - target: enforcement
+    outcome: fails
+    rule_outcome: meets
+    reason: The panel found the enforcement evidence as a whole weaker than its parts.
+    by: A. Inspector
+    role: Lead inspector
+    date: 2008-07-20
+""")
+    judged = result_file(ev, tmp_path / "judged.json")
+    d = diff(plain, judged)
+    assert [(j["target"], j["change"]) for j in d["judgements"]] == [("enforcement", "added")]
+    [enforcement] = d["pillars"]
+    assert enforcement["judgement_changed"]
+    assert enforcement["why"] == ["the inspectors judged it fails (the rules give meets), by A. Inspector"]
+    assert d["overall"]["why"] == ["follows from the pillar below: Enforcement"]
+    code, out, _ = grader("diff", plain, judged)
+    words = " ".join(out.split())
+    # once: as the pillar's reason (not "its reason's wording changed", nor again as a judgement line)
+    assert code == 0 and words.count("A. Inspector") == 1, out
+    assert "wording" not in words and "judgement added" not in words

@@ -22,21 +22,22 @@ import typer
 # imports for itself (tests/test_startup.py; docs/performance.md).
 from grader import __version__
 from grader.bundled import default_evidence, default_pack
+from grader.clihelp import GraderTyper
 from grader.exitcodes import EXIT_ENGINE_ERROR, EXIT_INPUT_ERROR, EXIT_TEST_FAILED
 
-app = typer.Typer(
+app = GraderTyper(
     name="grader",
     help="Grade a police force's evidence against a declarative inspection standard, with reasons.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(help="Tools for writing rule packs: new, check and test.", no_args_is_help=True)
+rules_app = GraderTyper(help="Tools for writing rule packs: new, check and test.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-evidence_app = typer.Typer(help="Getting evidence in: check a set, a capture workbook, import a report.",
+evidence_app = GraderTyper(help="Getting evidence in: check a set, a capture workbook, import a report.",
                            no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
-export_app = typer.Typer(help="Exchange formats: a grading as OSCAL assessment results, a pack as an OSCAL catalog.",
+export_app = GraderTyper(help="Exchange formats: a grading as OSCAL assessment results, a pack as an OSCAL catalog.",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
@@ -123,7 +124,7 @@ EvidenceArg = Annotated[
 ]
 RulesOpt = Annotated[
     Path | None,
-    typer.Option("--rules", "-r", help="Rule pack folder. Default: the bundled ACPO major crime pack.",
+    typer.Option("--rules", "-r", metavar="PACK", help="Rule pack folder. Default: the bundled ACPO major crime pack.",
                  show_default=False),
 ]
 
@@ -144,7 +145,7 @@ AudienceOpt = Annotated[Audience | None, typer.Option(
 PublicByDefaultOpt = Annotated[Audience, typer.Option(
     "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).")]
 FromResultOpt = Annotated[Path | None, typer.Option(
-    "--from-result", help="Use a result JSON saved by 'grader grade --format json' instead of grading.",
+    "--from-result", metavar="FILE", help="Use a result JSON saved by 'grader grade --format json' instead of grading.",
     show_default=False)]
 
 
@@ -157,7 +158,7 @@ def _banner(text: str) -> None:
 
 JudgementsOpt = Annotated[
     Path | None,
-    typer.Option("--judgements", help="Judgements file to use instead of the set's own judgements.yaml "
+    typer.Option("--judgements", metavar="FILE", help="Judgements file to use instead of the set's own judgements.yaml "
                                       "(for a one-file set: NAME.judgements.yaml beside it).", show_default=False),
 ]
 
@@ -202,7 +203,7 @@ def grade(
     ] = None,
     rules: RulesOpt = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON result to this file "
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="PATH", help="Write the JSON result to this file "
                                              "(several sets: one <set id>.json each into this folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Several sets: replace result files already in --out.")] = False,
     audience: AudienceOpt = None,
@@ -363,7 +364,7 @@ def explain(
              "(the first argument is then the evidence set).", show_default=False)] = None,
     evidence: EvidenceArg = None,
     rules: RulesOpt = None,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Explain how this pillar's grade rolled up.",
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Explain how this pillar's grade rolled up.",
                                                show_default=False)] = None,
     overall: Annotated[bool, typer.Option("--overall", help="Explain how the overall grade rolled up.")] = False,
     audience: AudienceOpt = None,
@@ -484,7 +485,7 @@ def report(
     rules: RulesOpt = None,
     from_result: FromResultOpt = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="md or html.")] = ReportFormat.md,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE", help="Write the report to this file.")] = None,
     audience: PublicByDefaultOpt = Audience.public,
     judgements: JudgementsOpt = None,
     require_signoff: Annotated[bool, typer.Option(
@@ -518,11 +519,11 @@ def report(
 @handles_errors
 def signoff(
     evidence: Annotated[Path, typer.Argument(help="Evidence set: a folder, or a .yaml, .csv or .xlsx file.")],
-    by: Annotated[str, typer.Option("--by", help="Your name, as the record should show it.")],
-    role: Annotated[str, typer.Option("--role", help="Your role, e.g. 'Head of moderation'.")],
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Your name, as the record should show it.")],
+    role: Annotated[str, typer.Option("--role", metavar="ROLE", help="Your role, e.g. 'Head of moderation'.")],
     rules: RulesOpt = None,
-    note: Annotated[str | None, typer.Option("--note", help="A remark kept with the record.")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="The sign-off date, YYYY-MM-DD (default: today).",
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A remark kept with the record.")] = None,
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="The sign-off date, YYYY-MM-DD (default: today).",
                                              show_default=False)] = None,
     judgements: JudgementsOpt = None,
 ) -> None:
@@ -556,7 +557,7 @@ class SchemaName(str, Enum):
 
 @app.command()
 def schema(which: Annotated[SchemaName, typer.Argument(
-        help="rules (a criterion file), pack (pack.yaml), facts (a fact catalogue file), result, "
+        metavar="KIND", help="rules (a criterion file), pack (pack.yaml), facts (a fact catalogue file), result, "
              "evidence (an item file), evidence-set, judgements or signoffs.")]) -> None:
     """Print the JSON Schema of a file grader reads or writes, generated from its models (the same
     text as grader/schemas/*.json, which the bundled files' yaml-language-server lines name)."""
@@ -606,11 +607,11 @@ def evidence_template(
 @handles_errors
 def evidence_import_report(
     report_file: Annotated[Path, typer.Argument(metavar="REPORT", help="Inspection report text (the HMIC 2008 layout).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence set folder to create.")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Evidence set folder to create.")],
     rules: RulesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
-    set_id: Annotated[str | None, typer.Option("--set-id", help="Id of the new set (default: force and year).")] = None,
-    force_name: Annotated[str | None, typer.Option("--force-name", help="The force, if the report does not say.")] = None,
+    set_id: Annotated[str | None, typer.Option("--set-id", metavar="ID", help="Id of the new set (default: force and year).")] = None,
+    force_name: Annotated[str | None, typer.Option("--force-name", metavar="NAME", help="The force, if the report does not say.")] = None,
     verified: Annotated[bool, typer.Option("--verified", help="Mark the items verified (default: not, "
                                                               "until an inspector has checked them).")] = False,
 ) -> None:
@@ -629,7 +630,7 @@ def evidence_import_report(
               f"indicator rows into {out}; facts to fill in: {out / TODO_FILE}", markup=False)
 
 
-OutFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Write to this file ('-' for standard output).",
+OutFileOpt = Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Write to this file ('-' for standard output).",
                                            show_default=False)]
 
 

@@ -395,6 +395,11 @@ def moderate(
         _banner(line)
 
 
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
 @handles_errors
 def explain(
@@ -408,12 +413,16 @@ def explain(
     overall: Annotated[bool, typer.Option("--overall", help="Explain how the overall grade rolled up.")] = False,
     audience: AudienceOpt = None,
     judgements: JudgementsOpt = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text or json (the same account as data, "
+                                                                     "filtered for --audience alike).")]
+    = CheckFormat.text,
 ) -> None:
     """Show how a criterion was decided (every rule, every clause, the evidence each matched, the
     closest miss of a clause that found too little), or how a pillar or the overall grade rolled up."""
-    from grader.authoring.explain import explain_criterion, explain_overall, explain_pillar
+    from grader.authoring import explain as ex
 
     who = audience.value if audience else None
+    as_data = fmt is CheckFormat.json
 
     if pillar is not None or overall:
         if pillar is not None and overall:
@@ -422,21 +431,23 @@ def explain(
             raise typer.BadParameter(f"with --pillar or --overall, name no criterion (got {criterion!r})")
         where = evidence or (Path(criterion) if criterion is not None else default_evidence())
         if pillar is not None:
-            text = explain_pillar(pillar, where, rules or default_pack(), judgements, who)
+            account = (ex.explain_pillar_data if as_data else ex.explain_pillar)(
+                pillar, where, rules or default_pack(), judgements, who)
         else:
-            text = explain_overall(where, rules or default_pack(), judgements, who)
+            account = (ex.explain_overall_data if as_data else ex.explain_overall)(
+                where, rules or default_pack(), judgements, who)
     elif criterion is None:
         raise typer.BadParameter("name a criterion (e.g. INT-01), or use --pillar PILLAR or --overall")
     else:
-        text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack(), judgements, who)
+        account = (ex.explain_criterion_data if as_data else ex.explain_criterion)(
+            criterion, evidence or default_evidence(), rules or default_pack(), judgements, who)
+    if as_data:
+        _write_json(json.dumps(account, indent=2) + "\n")
+        return
+    text = str(account)
     from grader.render.layout import wrap_lines
 
     _echo(wrap_lines(text, _stdout().width))
-
-
-class CheckFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 @rules_app.command("check")

@@ -187,8 +187,8 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
     data = result.model_dump(mode="json")
     if vis.withheld:
         evidence = [e for e in data.pop("evidence") if e["id"] not in vis.withheld]
-        data = _scrub(data, vis)
-        data["evidence"] = _scrub(evidence, vis)
+        data = redact_value(data, vis)
+        data["evidence"] = redact_value(evidence, vis)
     if not names_shown(result, audience):
         data = _roles_for_names(data)
     meta = data["meta"]  # after the swap above, which builds a new tree
@@ -241,8 +241,10 @@ def _roles_for_names(data: Any) -> Any:
     return swap(data)
 
 
-def _scrub(value: Any, vis: Visibility) -> Any:
-    """``value`` (a dumped result part) without withheld ids, records or mentions."""
+def redact_value(value: Any, vis: Visibility) -> Any:
+    """``value`` (a dumped result part, or any JSON-like data about it) without withheld ids,
+    records or mentions: a withheld id leaves every list, a record naming one by ``id`` or
+    ``item`` leaves its list, and every sentence has withheld ids replaced by a count."""
     if isinstance(value, str):
         return vis.redact(value)
     if isinstance(value, list):
@@ -252,10 +254,10 @@ def _scrub(value: Any, vis: Visibility) -> Any:
                 continue
             if isinstance(v, dict) and any(v.get(k) in vis.withheld for k in ("id", "item")):
                 continue
-            out.append(_scrub(v, vis))
+            out.append(redact_value(v, vis))
         return out
     if isinstance(value, dict):
-        return {k: _scrub(v, vis) for k, v in value.items()}
+        return {k: redact_value(v, vis) for k, v in value.items()}
     return value
 
 

@@ -22,21 +22,22 @@ import typer
 # imports for itself (tests/test_startup.py; docs/performance.md).
 from grader import __version__
 from grader.bundled import default_evidence, default_pack
+from grader.clihelp import GraderTyper
 from grader.exitcodes import EXIT_ENGINE_ERROR, EXIT_INPUT_ERROR, EXIT_TEST_FAILED
 
-app = typer.Typer(
+app = GraderTyper(
     name="grader",
     help="Grade a police force's evidence against a declarative inspection standard, with reasons.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(help="Tools for writing rule packs: new, check and test.", no_args_is_help=True)
+rules_app = GraderTyper(help="Tools for writing rule packs: new, check and test.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-evidence_app = typer.Typer(help="Getting evidence in: check a set, a capture workbook, import a report.",
+evidence_app = GraderTyper(help="Getting evidence in: check a set, a capture workbook, import a report.",
                            no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
-export_app = typer.Typer(help="Exchange formats: a grading as OSCAL assessment results, a pack as an OSCAL catalog.",
+export_app = GraderTyper(help="Exchange formats: a grading as OSCAL assessment results, a pack as an OSCAL catalog.",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
@@ -123,7 +124,7 @@ EvidenceArg = Annotated[
 ]
 RulesOpt = Annotated[
     Path | None,
-    typer.Option("--rules", "-r", help="Rule pack folder. Default: the bundled ACPO major crime pack.",
+    typer.Option("--rules", "-r", metavar="PACK", help="Rule pack folder. Default: the bundled ACPO major crime pack.",
                  show_default=False),
 ]
 
@@ -144,7 +145,7 @@ AudienceOpt = Annotated[Audience | None, typer.Option(
 PublicByDefaultOpt = Annotated[Audience, typer.Option(
     "--audience", "-a", help="public (OFFICIAL only), force (up to OFFICIAL-SENSITIVE) or inspectorate (all).")]
 FromResultOpt = Annotated[Path | None, typer.Option(
-    "--from-result", help="Use a result JSON saved by 'grader grade --format json' instead of grading.",
+    "--from-result", metavar="FILE", help="Use a result JSON saved by 'grader grade --format json' instead of grading.",
     show_default=False)]
 
 
@@ -157,13 +158,36 @@ def _banner(text: str) -> None:
 
 JudgementsOpt = Annotated[
     Path | None,
-    typer.Option("--judgements", help="Judgements file to use instead of the set's own judgements.yaml "
+    typer.Option("--judgements", metavar="FILE", help="Judgements file to use instead of the set's own judgements.yaml "
                                       "(for a one-file set: NAME.judgements.yaml beside it).", show_default=False),
 ]
 
 
 NotesOpt = Annotated[bool, typer.Option("--notes", help="List each note too (true, not a mistake: e.g. a statistic "
                                                          "no rule weighs); by default they are only counted.")]
+
+
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Print no confirmation, progress, warning or note: only errors (and what fails the "
+                          "run). Exit codes are unchanged.")]
+
+
+def _to_stdout(out: Path | None) -> bool:
+    """Whether an output option was given as ``-``: standard output."""
+    return out is not None and str(out) == "-"
+
+
+def _refuse_stdout(out: Path | None, command: str, option: str, why: str) -> None:
+    """Exit 2 with one line when ``-`` is given to an option that cannot write to standard output."""
+    if _to_stdout(out):
+        _stderr().print(f"grader {command}: {option} - (standard output) cannot be used here: {why}", markup=False)
+        raise typer.Exit(2)
+
+
+def _confirm(quiet: bool, text: str) -> None:
+    """The one confirmation line on stderr (stdout stays clean for pipes), unless ``--quiet``."""
+    if not quiet:
+        _stderr().print(text, markup=False)
 
 
 def _print_problems(problems: list[Problem], notes: bool) -> None:
@@ -177,6 +201,11 @@ def _print_problems(problems: list[Problem], notes: bool) -> None:
             _echo(p.line_text())
         else:
             _echo(f"{p.line_text()} ({p.severity})")
+
+
+def _failing(problems: list[Problem], strict: bool) -> list[Problem]:
+    """What fails a check: its errors, and with ``--strict`` its warnings (what ``--quiet`` still prints)."""
+    return [p for p in problems if p.severity == "error" or (strict and p.severity == "warning")]
 
 
 def _counts(problems: list[Problem], notes: bool) -> str:
@@ -202,13 +231,15 @@ def grade(
     ] = None,
     rules: RulesOpt = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON result to this file "
-                                             "(several sets: one <set id>.json each into this folder).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="PATH", help="Write the JSON result to this file "
+                                             "('-' for standard output; several sets: one <set id>.json each "
+                                             "into this folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Several sets: replace result files already in --out.")] = False,
     audience: AudienceOpt = None,
     judgements: JudgementsOpt = None,
     require_signoff: Annotated[bool, typer.Option(
         "--require-signoff", help="Exit 1 unless the set is validly signed off (see 'grader signoff').")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Grade an evidence set against a rule pack and show every grade with its reasons."""
     from grader.audience import redact_result, result_banner
@@ -221,15 +252,18 @@ def grade(
     if evidence and is_batch(evidence):
         if judgements is not None or require_signoff:
             raise typer.BadParameter("--judgements and --require-signoff are for one evidence set")
-        _grade_programme(evidence, rules or default_pack(), fmt, out, force, who)
+        _refuse_stdout(out, "grade", "--out", "several evidence sets are written one file each into a folder; "
+                                              "give a folder, or leave --out out to see the summary only")
+        _grade_programme(evidence, rules or default_pack(), fmt, out, force, who, quiet)
         return
     result = grade_paths(evidence[0] if evidence else default_evidence(), rules or default_pack(), judgements)
     if who is not None:
         result = redact_result(result, who)
-    if out is not None:
+    to_file = out is not None and not _to_stdout(out)
+    if to_file:
         write_atomic(out, render_json(result))
-    if fmt is OutputFormat.json:
-        if out is None:
+    if fmt is OutputFormat.json or _to_stdout(out):
+        if not to_file:
             _write_json(render_json(result))
     else:
         from grader.render.table import render_table
@@ -237,10 +271,16 @@ def grade(
         _banner(result_banner(result))
         render_table(result, _stdout())
         _banner(result_banner(result))
-        if out is not None:
-            _stderr().print(f"result written to {out}", markup=False)
+    if to_file:
+        _confirm(quiet, f"Wrote {out} (the JSON result{'' if who is None else f', for {_audience_words(who)}'})")
     if require_signoff:
         _require_signoff(result)
+
+
+def _audience_words(audience: str) -> str:
+    from grader.audience import AUDIENCE_WORDS
+
+    return AUDIENCE_WORDS[audience]
 
 
 def _require_signoff(result: Any) -> None:
@@ -253,7 +293,7 @@ def _require_signoff(result: Any) -> None:
 
 
 def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: Path | None, force: bool,
-                     audience: str | None) -> None:
+                     audience: str | None, quiet: bool = False) -> None:
     """``grade`` with several evidence sets: progress on stderr, one summary table, exit 65 if any failed.
 
     With ``audience``, each result file written holds only what that audience may see."""
@@ -265,14 +305,14 @@ def _grade_programme(evidence: list[Path], rules: Path, fmt: OutputFormat, out: 
 
     err = _stderr()
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+                  TextColumn("{task.description}"), console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, total=total, completed=done, description=name)
 
         report = grade_batch(evidence, rules, out, render_json, force=force, progress=progress, audience=audience)
-    for name in report.ignored:
+    for name in [] if quiet else report.ignored:
         err.print(f"{name}: BATCH-001 not an evidence set (a folder, .yaml, .csv or .xlsx); passed over",
                   markup=False)
     for failure in report.failed:
@@ -355,6 +395,11 @@ def moderate(
         _banner(line)
 
 
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
 @handles_errors
 def explain(
@@ -363,17 +408,21 @@ def explain(
              "(the first argument is then the evidence set).", show_default=False)] = None,
     evidence: EvidenceArg = None,
     rules: RulesOpt = None,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Explain how this pillar's grade rolled up.",
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Explain how this pillar's grade rolled up.",
                                                show_default=False)] = None,
     overall: Annotated[bool, typer.Option("--overall", help="Explain how the overall grade rolled up.")] = False,
     audience: AudienceOpt = None,
     judgements: JudgementsOpt = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text or json (the same account as data, "
+                                                                     "filtered for --audience alike).")]
+    = CheckFormat.text,
 ) -> None:
     """Show how a criterion was decided (every rule, every clause, the evidence each matched, the
     closest miss of a clause that found too little), or how a pillar or the overall grade rolled up."""
-    from grader.authoring.explain import explain_criterion, explain_overall, explain_pillar
+    from grader.authoring import explain as ex
 
     who = audience.value if audience else None
+    as_data = fmt is CheckFormat.json
 
     if pillar is not None or overall:
         if pillar is not None and overall:
@@ -382,21 +431,23 @@ def explain(
             raise typer.BadParameter(f"with --pillar or --overall, name no criterion (got {criterion!r})")
         where = evidence or (Path(criterion) if criterion is not None else default_evidence())
         if pillar is not None:
-            text = explain_pillar(pillar, where, rules or default_pack(), judgements, who)
+            account = (ex.explain_pillar_data if as_data else ex.explain_pillar)(
+                pillar, where, rules or default_pack(), judgements, who)
         else:
-            text = explain_overall(where, rules or default_pack(), judgements, who)
+            account = (ex.explain_overall_data if as_data else ex.explain_overall)(
+                where, rules or default_pack(), judgements, who)
     elif criterion is None:
         raise typer.BadParameter("name a criterion (e.g. INT-01), or use --pillar PILLAR or --overall")
     else:
-        text = explain_criterion(criterion, evidence or default_evidence(), rules or default_pack(), judgements, who)
+        account = (ex.explain_criterion_data if as_data else ex.explain_criterion)(
+            criterion, evidence or default_evidence(), rules or default_pack(), judgements, who)
+    if as_data:
+        _write_json(json.dumps(account, indent=2) + "\n")
+        return
+    text = str(account)
     from grader.render.layout import wrap_lines
 
     _echo(wrap_lines(text, _stdout().width))
-
-
-class CheckFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 @rules_app.command("check")
@@ -406,6 +457,7 @@ def rules_check(
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text or json.")] = CheckFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too (never on notes).")] = False,
     notes: NotesOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Validate a rule pack: schema, names, engine limits, and a semantic lint (unreachable rules,
     contradictions, band gaps, outcomes a pillar needs, roll-up grades that can never be given)."""
@@ -414,6 +466,8 @@ def rules_check(
     problems = check_pack(pack or default_pack())
     if fmt is CheckFormat.json:
         _write_json(json.dumps([p.model_dump() for p in problems], indent=2) + "\n")
+    elif quiet:
+        _print_problems(_failing(problems, strict), notes=False)
     else:
         _print_problems(problems, notes)
         _echo(_counts(problems, notes))
@@ -426,7 +480,7 @@ def rules_check(
 def rules_test(
     pack: Annotated[Path | None, typer.Argument(help="Rule pack folder. Default: the bundled ACPO major crime pack.",
                                                 show_default=False)] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Also write a JUnit XML report.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report.")] = None,
     select: Annotated[list[str] | None, typer.Option(
         "-k", metavar="CRITERION", show_default=False,
         help="Run only the cases of the criteria whose id contains this (e.g. ENF-04, or ENF for a pillar's), "
@@ -439,6 +493,7 @@ def rules_test(
     then which rules never held and which clauses never matched, in words."""
     from grader.authoring.report import NothingSelected, junit_xml, render_test_report, run_pack_tests
 
+    _refuse_stdout(junit, "rules test", "--junit", "the test listing goes there; give a file such as junit.xml")
     if verbose and quiet:
         raise typer.BadParameter("--verbose and --quiet: choose one")
     try:
@@ -451,6 +506,7 @@ def rules_test(
         from grader.outputs import write_atomic
 
         write_atomic(junit, junit_xml(summary))
+        _confirm(quiet, f"Wrote {junit} (a JUnit report)")
     if summary.failed:
         raise typer.Exit(EXIT_TEST_FAILED)
 
@@ -494,11 +550,13 @@ def report(
     rules: RulesOpt = None,
     from_result: FromResultOpt = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="md or html.")] = ReportFormat.md,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE", help="Write the report to this file "
+                                                                             "('-' for standard output).")] = None,
     audience: PublicByDefaultOpt = Audience.public,
     judgements: JudgementsOpt = None,
     require_signoff: Annotated[bool, typer.Option(
         "--require-signoff", help="Write nothing, and exit 1, unless the grades are validly signed off.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write the grade rationale report: every grade with its reasons, evidence and what would change it."""
     from grader.outputs import write_atomic
@@ -518,8 +576,10 @@ def report(
     if require_signoff:
         _require_signoff(result)
     text = render_report(result, fmt.value, audience.value)
-    if out is not None:
+    if out is not None and not _to_stdout(out):
         write_atomic(out, text)
+        _confirm(quiet, f"Wrote {out} (the report in {'HTML' if fmt is ReportFormat.html else 'Markdown'}, "
+                        f"for {_audience_words(audience.value)})")
     else:
         _echo(text, nl=False)
 
@@ -528,13 +588,14 @@ def report(
 @handles_errors
 def signoff(
     evidence: Annotated[Path, typer.Argument(help="Evidence set: a folder, or a .yaml, .csv or .xlsx file.")],
-    by: Annotated[str, typer.Option("--by", help="Your name, as the record should show it.")],
-    role: Annotated[str, typer.Option("--role", help="Your role, e.g. 'Head of moderation'.")],
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Your name, as the record should show it.")],
+    role: Annotated[str, typer.Option("--role", metavar="ROLE", help="Your role, e.g. 'Head of moderation'.")],
     rules: RulesOpt = None,
-    note: Annotated[str | None, typer.Option("--note", help="A remark kept with the record.")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="The sign-off date, YYYY-MM-DD (default: today).",
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A remark kept with the record.")] = None,
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="The sign-off date, YYYY-MM-DD (default: today).",
                                              show_default=False)] = None,
     judgements: JudgementsOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Grade the set and append your sign-off of exactly these grades and input files to its signoffs.yaml."""
     import datetime as dt
@@ -548,6 +609,8 @@ def signoff(
     if not by.strip() or not role.strip():
         raise typer.BadParameter("--by and --role need your name and your role, not blanks")
     done = sign_off(evidence, rules or default_pack(), by=by, role=role, note=note, date=day, judgements=judgements)
+    if quiet:
+        return
     typer.echo(f"signed off by {done.record.by} ({done.record.role}) on {done.record.date}: "
                f"overall {done.record.grades['overall']}; recorded in {done.path}")
     typer.echo(f"sign-off status: {done.status.status}: {done.status.message}")
@@ -566,7 +629,7 @@ class SchemaName(str, Enum):
 
 @app.command()
 def schema(which: Annotated[SchemaName, typer.Argument(
-        help="rules (a criterion file), pack (pack.yaml), facts (a fact catalogue file), result, "
+        metavar="KIND", help="rules (a criterion file), pack (pack.yaml), facts (a fact catalogue file), result, "
              "evidence (an item file), evidence-set, judgements or signoffs.")]) -> None:
     """Print the JSON Schema of a file grader reads or writes, generated from its models (the same
     text as grader/schemas/*.json, which the bundled files' yaml-language-server lines name)."""
@@ -584,16 +647,26 @@ def evidence_check(
                                                           "a strength or shortfall no rule of its criterion weighs "
                                                           "(EVID-032).")] = False,
     notes: NotesOpt = False,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text or json.")] = CheckFormat.text,
+    quiet: QuietOpt = False,
 ) -> None:
     """Every mistake in an evidence set, located, with warnings and a count per pillar and kind."""
     from grader.authoring.evidence_check import check_evidence
-    from grader.render.evidence import render_evidence_summary
 
     report = check_evidence(evidence, rules or default_pack())
-    _print_problems(report.problems, notes)
-    if report.loaded is not None:
-        render_evidence_summary(report.summary, _stdout())
-    _echo(_counts(report.problems, notes))
+    if fmt is CheckFormat.json:
+        from grader.render.evidence import evidence_check_json
+
+        _write_json(evidence_check_json(report.problems, report.summary if report.loaded is not None else None))
+    elif quiet:
+        _print_problems(_failing(report.problems, strict), notes=False)
+    else:
+        from grader.render.evidence import render_evidence_summary
+
+        _print_problems(report.problems, notes)
+        if report.loaded is not None:
+            render_evidence_summary(report.summary, _stdout())
+        _echo(_counts(report.problems, notes))
     if report.errors or (strict and report.warnings):
         raise typer.Exit(EXIT_TEST_FAILED)
 
@@ -609,6 +682,7 @@ def evidence_template(
              "pack's fact columns, items/indicators.csv and a README.md with an example row for each.")] = None,
     rules: RulesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the file, or a folder --csv wrote before.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a capture workbook for a rule pack (a sheet per pillar, drop-downs, fact columns), or
     the same as CSV files (--csv)."""
@@ -619,34 +693,39 @@ def evidence_template(
     if csv_folder is not None:
         from grader.authoring.capture import write_csv_template
 
+        _refuse_stdout(csv_folder, "evidence template", "--csv", "it writes a folder; give a folder name such as capture")
         write_csv_template(rules or default_pack(), csv_folder, force=force)
-        _stderr().print(f"CSV capture folder written to {csv_folder}; read {csv_folder / 'README.md'} to fill it in",
-                        markup=False)
+        _confirm(quiet, f"Wrote {csv_folder} (a CSV capture folder: read its README.md to fill it in)")
         return
     from grader.authoring.capture import write_capture_template
 
+    _refuse_stdout(xlsx, "evidence template", "--xlsx", "a workbook is a file; give a name such as capture.xlsx")
     write_capture_template(rules or default_pack(), xlsx, force=force)
-    _stderr().print(f"capture workbook written to {xlsx}", markup=False)
+    _confirm(quiet, f"Wrote {xlsx} (a capture workbook)")
 
 
 @evidence_app.command("import-report")
 @handles_errors
 def evidence_import_report(
     report_file: Annotated[Path, typer.Argument(metavar="REPORT", help="Inspection report text (the HMIC 2008 layout).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence set folder to create.")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Evidence set folder to create.")],
     rules: RulesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
-    set_id: Annotated[str | None, typer.Option("--set-id", help="Id of the new set (default: force and year).")] = None,
-    force_name: Annotated[str | None, typer.Option("--force-name", help="The force, if the report does not say.")] = None,
+    set_id: Annotated[str | None, typer.Option("--set-id", metavar="ID", help="Id of the new set (default: force and year).")] = None,
+    force_name: Annotated[str | None, typer.Option("--force-name", metavar="NAME", help="The force, if the report does not say.")] = None,
     verified: Annotated[bool, typer.Option("--verified", help="Mark the items verified (default: not, "
                                                               "until an inspector has checked them).")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Turn a published report into an evidence set: one item per bullet, matched to criteria."""
     from grader.importers.report import TODO_FILE, import_report
 
+    _refuse_stdout(out, "evidence import-report", "--out", "an evidence set is a folder of files; give a folder name")
     result = import_report(report_file, rules or default_pack(), out, force=force, set_id=set_id,
                            force_name=force_name, verified=verified)
     _echo((out / TODO_FILE).read_text(encoding="utf-8"), nl=False)
+    if quiet:
+        return
     err = _stderr()
     for u in result.unmatched:
         err.print(f"{report_file}:{u.line}: IMPORT-050 {u.section} matches no criterion of the pack; "
@@ -656,19 +735,19 @@ def evidence_import_report(
               f"indicator rows into {out}; facts to fill in: {out / TODO_FILE}", markup=False)
 
 
-OutFileOpt = Annotated[Path, typer.Option("--out", "-o", help="Write to this file ('-' for standard output).",
+OutFileOpt = Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Write to this file ('-' for standard output).",
                                            show_default=False)]
 
 
-def _write_out(out: Path, text: str, what: str) -> None:
-    """``text`` to ``out`` (atomically), or to stdout when ``out`` is ``-``."""
-    if str(out) == "-":
+def _write_out(out: Path, text: str, what: str, quiet: bool) -> None:
+    """``text`` to ``out`` (atomically) and a confirmation on stderr, or to stdout when ``out`` is ``-``."""
+    if _to_stdout(out):
         _write_json(text)
         return
     from grader.outputs import write_atomic
 
     write_atomic(out, text)
-    _stderr().print(f"{what} written to {out}", markup=False)
+    _confirm(quiet, f"Wrote {out} ({what})")
 
 
 @export_app.command("oscal")
@@ -679,6 +758,7 @@ def export_oscal(
     from_result: FromResultOpt = None,
     out: OutFileOpt = ...,  # type: ignore[assignment]
     audience: PublicByDefaultOpt = Audience.public,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write the grading as an OSCAL 1.2.1 assessment-results document (docs/oscal.md)."""
     from grader.audience import redact_result
@@ -696,7 +776,8 @@ def export_oscal(
         from grader.grading.run import grade_paths
 
         result = grade_paths(evidence or default_evidence(), rules or default_pack())
-    _write_out(out, render_oscal(redact_result(result, audience.value)), "OSCAL assessment results")
+    _write_out(out, render_oscal(redact_result(result, audience.value)),
+               f"OSCAL assessment results, for {_audience_words(audience.value)}", quiet)
 
 
 @export_app.command("oscal-catalog")
@@ -705,13 +786,14 @@ def export_oscal_catalog(
     pack: Annotated[Path | None, typer.Argument(help="Rule pack folder. Default: the bundled ACPO major crime pack.",
                                                 show_default=False)] = None,
     out: OutFileOpt = ...,  # type: ignore[assignment]
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a rule pack as an OSCAL 1.2.1 catalog: pillars as groups, criteria as controls."""
     from grader.authoring.catalog import render_catalog
     from grader.loading.pack import load_pack
 
     where = pack or default_pack()
-    _write_out(out, render_catalog(load_pack(where).pack, where), "OSCAL catalog")
+    _write_out(out, render_catalog(load_pack(where).pack, where), "an OSCAL catalog", quiet)
 
 
 def main() -> None:

@@ -103,7 +103,7 @@ def test_exit_skips_the_cyclic_collector_after_every_output_is_complete(tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
     table = run_main("grade", cwd=tmp_path)
     assert table.returncode == 0 and table.stdout.rstrip().endswith(b"before sharing it")
-    assert f"result written to {out}".encode() in written.stderr
+    assert written.stderr.endswith(f"Wrote {out} (the JSON result)\n".encode())
 
 
 def test_exit_codes_are_the_commands(tmp_path: Path) -> None:

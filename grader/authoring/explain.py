@@ -10,9 +10,11 @@ result's (computed by grader.grading); this module only explains them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from grader.audience import Visibility, banner, highest_marking, result_banner, withheld_words
+from grader.audience import Visibility, banner, highest_marking, redact_value, result_banner, withheld_words
 from grader.authoring.closest import SideMisses, closest_misses, value_words
 from grader.errors import InputError, Problem
 from grader.grading.rollup import Unit, holds as roll_holds
@@ -77,14 +79,33 @@ def _unknown(what: str, value: str, known: list[str], where: Path) -> InputError
 # --- a criterion ------------------------------------------------------------------------------
 
 
-def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
-                      audience: str | None = None) -> str:
-    """A plain-text account: the standard, each rule and clause, what matched, closest misses,
-    the outcome, the evidence relied on and how it rolls up.
+@dataclass
+class _Criterion:
+    """What both accounts of a criterion (text and data) are built from."""
 
-    With ``audience``, items that audience may not see are withheld: never named, quoted or
-    described (a closest miss among them is left out), and counted where they were cited.
-    """
+    pack: RulePack
+    result: GradingResult
+    crit: Criterion
+    finding: CriterionFinding
+    statements: dict  # type: ignore[type-arg]
+    traces: dict[str, RuleTrace]
+    vis: Visibility
+    sections: list[tuple[str, str, list, str]]  # type: ignore[type-arg]
+    misses: dict[str, list[SideMisses]]
+
+    @property
+    def cited(self) -> list[str]:
+        f = self.finding
+        return sorted(set(f.evidence) | set(f.mitigation.evidence if f.mitigation else []))
+
+    def shown(self, section: str, entries: list) -> list[tuple[int, Any, RuleTrace]]:  # type: ignore[type-arg]
+        """(number, entry, trace) of each entry of a section that was tried."""
+        return [(n, e, self.traces[f"{section}/{e.id}"]) for n, e in enumerate(entries, 1)
+                if f"{section}/{e.id}" in self.traces]
+
+
+def _criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None,
+               audience: str | None) -> _Criterion:
     pack_ids = [c.id for c in load_pack(Path(pack_dir)).pack.criteria]
     if criterion_id not in pack_ids:
         raise _unknown("criterion", criterion_id, pack_ids, pack_dir)
@@ -119,7 +140,20 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, jud
             if looked_at:
                 wanted.extend(c for c in _short(entry.when, t) if c not in wanted)
     misses = closest_misses(pack, crit, loaded, wanted) if wanted else {}
+    return _Criterion(pack, result, crit, finding, statements, traces, vis, sections, misses)
 
+
+def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                      audience: str | None = None) -> str:
+    """A plain-text account: the standard, each rule and clause, what matched, closest misses,
+    the outcome, the evidence relied on and how it rolls up.
+
+    With ``audience``, items that audience may not see are withheld: never named, quoted or
+    described (a closest miss among them is left out), and counted where they were cited.
+    """
+    c = _criterion(criterion_id, evidence_dir, pack_dir, judgements, audience)
+    pack, result, crit, finding, statements, vis, sections, misses = (
+        c.pack, c.result, c.crit, c.finding, c.statements, c.vis, c.sections, c.misses)
     lines = [f"{crit.id} {crit.title} ({crit.pillar}{', significant' if crit.significant else ''})",
              f"Standard: {crit.standard}", ""]
     outcome = f"Outcome: {finding.outcome} (as assessed: {finding.assessed_outcome}; decided by {finding.decided_by})"
@@ -132,16 +166,12 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, jud
         lines.append(f"Concern ({c.concern}): {c.rationale}")
     policy = pack.manifest.policy
     for word, section, entries, heading in sections:
-        shown = [(n, e, traces[f"{section}/{e.id}"]) for n, e in enumerate(entries, 1)
-                 if f"{section}/{e.id}" in traces]
+        shown = c.shown(section, entries)
         if not shown:
             continue
         lines += ["", heading]
         for i, (n, entry, t) in enumerate(shown):
-            label = {"rules": lambda e: f"-> {e.outcome}",
-                     "uplifts": lambda e: f"lifts {e.from_} to {e.to}",
-                     "mitigations": lambda e: f"counts as {e.treat_as or policy.mitigated_as} ({e.basis})",
-                     "concerns": lambda e: f"raises {e.concern}"}[section](entry)
+            label = _label(section, entry, policy.mitigated_as)
             state = "HOLDS" if t.holds else "does not hold"
             if section == "rules" and finding.decided_by == f"rules/{entry.id}":
                 state += " and decides"
@@ -152,7 +182,7 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, jud
             lines.extend(_clause_lines(entry.when, t, misses, statements, crit.id, crit.pillar, vis.withheld))
     if finding.decided_by == "otherwise":
         lines += ["", f"No rule held, so 'otherwise' applies: {finding.outcome}."]
-    cited = sorted(set(finding.evidence) | set(finding.mitigation.evidence if finding.mitigation else []))
+    cited = c.cited
     lines += ["", "Evidence relied on:"]
     for eid in vis.keep(cited):
         item = statements[eid]
@@ -169,6 +199,17 @@ def explain_criterion(criterion_id: str, evidence_dir: Path, pack_dir: Path, jud
     else:
         lines += ["", f"Reported under {crit.pillar}, an area the framework does not grade: it rolls up into no grade."]
     return _for_reader(lines, result, audience)
+
+
+def _label(section: str, entry: Any, mitigated_as: str) -> str:
+    """What an entry gives: ``-> meets``, ``lifts meets to exceeds``, ``counts as ...``, ``raises ...``."""
+    if section == "rules":
+        return f"-> {entry.outcome}"
+    if section == "uplifts":
+        return f"lifts {entry.from_} to {entry.to}"
+    if section == "mitigations":
+        return f"counts as {entry.treat_as or mitigated_as} ({entry.basis})"
+    return f"raises {entry.concern}"
 
 
 def _rule_outcome(crit: Criterion, decided_by: str) -> str | None:
@@ -224,20 +265,23 @@ def _clause_lines(when: Clause, trace: RuleTrace, misses: dict[str, list[SideMis
     return lines
 
 
+def _no_miss(side: SideMisses, crit_id: str, pillar: str) -> str:
+    """Why a clause has no closest miss to show."""
+    if side.in_scope:
+        return "every item in scope matched, and the clause needs more"
+    return {"criterion": f"no verified item informs {crit_id} (names it in its 'criteria'); "
+                         "'scope: pillar' on the clause would look at every item of the pillar",
+            "pillar": f"no verified item belongs to the pillar {pillar}",
+            "all": "the evidence set has no verified item"}[side.scope]
+
+
 def _miss_lines(side: SideMisses, statements: dict, crit_id: str,  # type: ignore[type-arg]
                 pillar: str, withheld: frozenset[str] = frozenset()) -> list[str]:
     prefix = f"{side.label} item: " if side.label else ""
     if side.label and side.matched:
         return [f"       {prefix}matched by {', '.join(side.matched)}"]
     if not side.misses:
-        if side.in_scope:
-            why = "every item in scope matched, and the clause needs more"
-        else:
-            why = {"criterion": f"no verified item informs {crit_id} (names it in its 'criteria'); "
-                                "'scope: pillar' on the clause would look at every item of the pillar",
-                   "pillar": f"no verified item belongs to the pillar {pillar}",
-                   "all": "the evidence set has no verified item"}[side.scope]
-        return [f"       {prefix}closest miss: none: {why}"]
+        return [f"       {prefix}closest miss: none: {_no_miss(side, crit_id, pillar)}"]
     out = []
     hidden = sum(1 for miss in side.misses if miss.item in withheld)
     if hidden:
@@ -276,48 +320,65 @@ def _counted(leaf: OutcomeCount, units: list[Unit]) -> tuple[list[str], list[str
     return counted["counted"], eligible["eligible"]
 
 
-def _level_lines(level: Level, units: list[Unit], finding_grade: str, what: str, scale: list[str]) -> list[str]:
-    lines = [f"Roll-up rules, in order; the first that holds gives the {what} grade:"]
+def _level_steps(level: Level, units: list[Unit], scale: list[str]) -> list[dict[str, Any]]:
+    """Each roll-up rule and cap in order: what it needs, whether it holds, whether it gave (or
+    lowered) the grade, and what each of its counts counted."""
+    steps: list[dict[str, Any]] = []
     grade: str | None = None
     for n, rule in enumerate(level.rules, 1):
         if rule.when is None:
-            lines.append(f"  {n}. {rule.grade} otherwise: {'gives the grade' if grade is None else 'not reached'}")
+            steps.append({"step": "rule", "n": n, "grade": rule.grade, "when": None, "holds": True,
+                          "gives": grade is None, "counts": []})
             grade = grade or rule.grade
             continue
         holds = roll_holds(rule.when, units, {})
-        if holds and grade is None:
-            state, grade = "holds and gives the grade", rule.grade
-        else:
-            state = "holds, but an earlier rule gave the grade" if holds else "does not hold"
-        lines.append(f"  {n}. {rule.grade} when {describe_roll(rule.when)}: {state}")
-        lines.extend(_count_lines(rule.when, units))
+        gives = holds and grade is None
+        grade = rule.grade if gives else grade
+        steps.append({"step": "rule", "n": n, "grade": rule.grade, "when": describe_roll(rule.when), "holds": holds,
+                      "gives": gives, "counts": _count_data(rule.when, units)})
     for n, cap in enumerate(level.caps, 1):
         holds = roll_holds(cap.when, units, {})
-        if not holds:
-            state = "does not apply"
-        elif grade is not None and scale.index(grade) < scale.index(cap.at_most):
-            state, grade = f"applies: {grade} is lowered to {cap.at_most}", cap.at_most
+        lowers = holds and grade is not None and scale.index(grade) < scale.index(cap.at_most)
+        steps.append({"step": "cap", "n": n, "at_most": cap.at_most, "when": describe_roll(cap.when), "holds": holds,
+                      "lowers": lowers, "grade_before": grade, "counts": _count_data(cap.when, units)})
+        grade = cap.at_most if lowers else grade
+    return steps
+
+
+def _level_lines(level: Level, units: list[Unit], finding_grade: str, what: str, scale: list[str]) -> list[str]:
+    lines = [f"Roll-up rules, in order; the first that holds gives the {what} grade:"]
+    for step in _level_steps(level, units, scale):
+        n = step["n"]
+        if step["step"] == "rule" and step["when"] is None:
+            lines.append(f"  {n}. {step['grade']} otherwise: {'gives the grade' if step['gives'] else 'not reached'}")
+            continue
+        if step["step"] == "rule":
+            state = ("holds and gives the grade" if step["gives"] else
+                     "holds, but an earlier rule gave the grade" if step["holds"] else "does not hold")
+            lines.append(f"  {n}. {step['grade']} when {step['when']}: {state}")
         else:
-            state = f"holds, but {grade} is not above {cap.at_most}"
-        lines.append(f"  cap {n}: at most {cap.at_most} when {describe_roll(cap.when)}: {state}")
-        lines.extend(_count_lines(cap.when, units))
+            state = ("does not apply" if not step["holds"] else
+                     f"applies: {step['grade_before']} is lowered to {step['at_most']}" if step["lowers"] else
+                     f"holds, but {step['grade_before']} is not above {step['at_most']}")
+            lines.append(f"  cap {n}: at most {step['at_most']} when {step['when']}: {state}")
+        for count in step["counts"]:
+            lines.append(f"       {count['name']}: counted {len(count['counted'])} of {count['eligible']}: "
+                         f"{', '.join(count['counted']) or 'none'}")
     lines.append(f"  -> {what} grade: {finding_grade}")
     return lines
 
 
-def _count_lines(clause: RollClause, units: list[Unit]) -> list[str]:
+def _count_data(clause: RollClause, units: list[Unit]) -> list[dict[str, Any]]:
     out = []
     for leaf in _leaves(clause):
         counted, eligible = _counted(leaf, units)
-        label = f"{leaf.name or 'count'}: "
-        out.append(f"       {label}counted {len(counted)} of {len(eligible)}: {', '.join(counted) or 'none'}")
+        out.append({"name": leaf.name or "count", "counted": counted, "eligible": len(eligible)})
     return out
 
 
-def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
-                   audience: str | None = None) -> str:
-    """How a pillar's grade rolled up from its criteria: each policy rule, what it counted, caps
-    (with ``audience``: as :func:`explain_criterion`)."""
+def _pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path,
+            judgements: Path | None) -> tuple[RulePack, GradingResult]:
+    """The pack and the result, once ``pillar_id`` is known to be a graded pillar of the pack."""
     manifest = load_pack(Path(pack_dir)).pack.manifest
     known = [p.id for p in manifest.pillars]
     if pillar_id not in known:
@@ -327,10 +388,24 @@ def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, judgement
             f"pillar {pillar_id!r} is reported but never graded (graded: false in pack.yaml), so it has no "
             "roll-up to explain; explain one of its criteria instead (grader explain CRITERION)"))])
     pack, _, result = _graded(evidence_dir, pack_dir, judgements)
-    pillar = result.pillar(pillar_id)
+    return pack, result
+
+
+def _units(result: GradingResult, pillar_id: str) -> tuple[list[CriterionFinding], list[Unit], list[Unit]]:
+    """A pillar's findings, and its units after and before mitigation."""
     mine = [f for f in result.criteria if f.pillar == pillar_id]
     after = [Unit(f.criterion, f.outcome, f.significant, f.mitigated) for f in mine]
     before = [Unit(f.criterion, f.assessed_outcome, f.significant, False) for f in mine]
+    return mine, after, before
+
+
+def explain_pillar(pillar_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                   audience: str | None = None) -> str:
+    """How a pillar's grade rolled up from its criteria: each policy rule, what it counted, caps
+    (with ``audience``: as :func:`explain_criterion`)."""
+    pack, result = _pillar(pillar_id, evidence_dir, pack_dir, judgements)
+    pillar = result.pillar(pillar_id)
+    mine, after, before = _units(result, pillar_id)
     lines = [f"Pillar {pillar.id}: {pillar.title}", f"Grade: {pillar.label} ({pillar.grade})",
              *_judgement_lines(result, pillar_id)]
     if pillar.assessed_grade != pillar.grade and pillar.judgement is None:
@@ -359,16 +434,22 @@ def _criterion_row(f: CriterionFinding) -> str:
     return f"  {f.criterion} ({sig}): {f.outcome}{mitigated}{extra}{na}; {', '.join(f.evidence) or 'no evidence cited'}"
 
 
-def explain_overall(evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
-                    audience: str | None = None) -> str:
-    """How the overall grade rolled up from the pillar grades (with ``audience``: as
-    :func:`explain_criterion`)."""
+def _overall(evidence_dir: Path, pack_dir: Path, judgements: Path | None) -> tuple[RulePack, GradingResult]:
+    """The pack and the result, once the pack is known to give an overall grade."""
     pack, _, result = _graded(evidence_dir, pack_dir, judgements)
     if result.overall is None or pack.manifest.policy.overall is None:
         raise InputError([Problem(file=str(pack_dir), code="CLI-003", message=(
             f"pack {pack.manifest.name!r} gives no overall grade: it grades each pillar on its own, so there "
             "is no overall roll-up to explain; use grader explain --pillar PILLAR"))])
-    overall: GradeFinding = result.overall
+    return pack, result
+
+
+def explain_overall(evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                    audience: str | None = None) -> str:
+    """How the overall grade rolled up from the pillar grades (with ``audience``: as
+    :func:`explain_criterion`)."""
+    pack, result = _overall(evidence_dir, pack_dir, judgements)
+    overall: GradeFinding = result.overall  # type: ignore[assignment]
     after = [Unit(p.id, p.grade) for p in result.pillars]
     before = [Unit(p.id, p.assessed_grade) for p in result.pillars]
     lines = [f"Overall: {overall.title}", f"Grade: {overall.label} ({overall.grade})",
@@ -400,3 +481,147 @@ def _for_reader(lines: list[str], result: GradingResult, audience: str | None) -
     shown = highest_marking(e.marking for e in result.evidence if e.id in vis.shown)
     return "\n".join([banner(shown, audience, len(vis.withheld)), "", *(vis.redact(line) for line in lines)])
 
+
+
+# --- the same accounts as data (explain --format json) ----------------------------------------
+
+
+def _data_for_reader(data: dict[str, Any], result: GradingResult, audience: str | None) -> dict[str, Any]:
+    """``data`` under its marking (as :func:`_for_reader`): with ``audience``, every withheld item
+    leaves every list and every withheld id in a sentence becomes a count (audience.redact_value)."""
+    if audience is None:
+        return {"marking": result.meta.marking, "audience": result.meta.audience, "withheld": result.meta.withheld,
+                "banner": result_banner(result), **data}
+    vis = Visibility.of(result, audience)
+    shown = highest_marking(e.marking for e in result.evidence if e.id in vis.shown)
+    return {"marking": shown, "audience": audience, "withheld": len(vis.withheld),
+            "banner": banner(shown, audience, len(vis.withheld)), **redact_value(data, vis)}
+
+
+def _judgement_data(result: GradingResult, target: str) -> list[dict[str, Any]]:
+    return [j.model_dump(mode="json") for j in result.judgements if j.target == target]
+
+
+def _miss_data(side: SideMisses, statements: dict, crit_id: str, pillar: str,  # type: ignore[type-arg]
+               withheld: frozenset[str]) -> dict[str, Any]:
+    """A clause's closest miss (or why there is none), as :func:`_miss_lines` words it."""
+    out: dict[str, Any] = {"side": side.label or None, "matched_by": None, "none": None, "withheld": 0, "misses": []}
+    if side.label and side.matched:
+        out["matched_by"] = list(side.matched)
+    elif not side.misses:
+        out["none"] = _no_miss(side, crit_id, pillar)
+    else:
+        out["withheld"] = sum(1 for miss in side.misses if miss.item in withheld)
+        out["misses"] = [{"item": miss.item, "kind": statements[miss.item].kind,
+                          "failed": [{"test": lit.words(), "value": value_words(statements[miss.item], lit)}
+                                     for lit in miss.failed]}
+                         for miss in side.misses if miss.item not in withheld]
+    return out
+
+
+def _clause_data(when: Clause, trace: RuleTrace, c: _Criterion) -> list[dict[str, Any]]:
+    """Each counting clause of a rule: what it needs, whether it holds, what it matched, closest misses."""
+    by_key = {t.key: t for t in trace.clauses}
+    out = []
+    for clause, positive in _walk(when):
+        t = by_key.get(clause.key)
+        matched = list(t.matched) if t else []
+        holds = bool(t and t.holds)
+        too_many = None
+        if isinstance(clause, CountClause) and not holds and positive and clause.form in ("none", "at_most"):
+            too_many = {"matched": len(matched), "at_most": clause.n if clause.form == "at_most" else 0}
+        out.append({"name": clause.name, "negated": not positive, "holds": holds, "needs": describe_clause(clause),
+                    "matched": matched, "matched_withheld": c.vis.count(matched), "too_many": too_many,
+                    "closest_misses": [_miss_data(side, c.statements, c.crit.id, c.crit.pillar, c.vis.withheld)
+                                       for side in c.misses.get(clause.key, [])]})
+    return out
+
+
+def explain_criterion_data(criterion_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                           audience: str | None = None) -> dict[str, Any]:
+    """:func:`explain_criterion` as data: the criterion, its outcome and why, every rule, uplift,
+    mitigation and concern tried with each clause (what it matched, the closest miss), the
+    evidence relied on and the pillar it rolls up into; filtered for ``audience`` alike."""
+    c = _criterion(criterion_id, evidence_dir, pack_dir, judgements, audience)
+    crit, finding, vis = c.crit, c.finding, c.vis
+    sections = []
+    for word, section, entries, heading in c.sections:
+        shown = c.shown(section, entries)
+        if shown:
+            sections.append({"section": section, "heading": heading, "entries": [
+                {"n": n, "kind": word, "id": entry.id, "gives": _label(section, entry, c.pack.manifest.policy.mitigated_as),
+                 "holds": t.holds, "decides": section == "rules" and finding.decided_by == f"rules/{entry.id}",
+                 "needs": describe_clause(entry.when), "clauses": _clause_data(entry.when, t, c)}
+                for n, entry, t in shown]})
+    cited = c.cited
+    pillar = next((p for p in c.result.pillars if p.id == crit.pillar), None)
+    data = {
+        "explains": "criterion",
+        "criterion": {"id": crit.id, "title": crit.title, "pillar": crit.pillar, "significant": crit.significant,
+                      "standard": crit.standard},
+        "outcome": finding.outcome, "assessed_outcome": finding.assessed_outcome, "decided_by": finding.decided_by,
+        "rationale": finding.rationale,
+        "judgements": _judgement_data(c.result, crit.id),
+        "uplift": {"rule": finding.uplift.rule, "rationale": finding.uplift.rationale} if finding.uplift else None,
+        "mitigation": ({"basis": finding.mitigation.basis, "rationale": finding.mitigation.rationale}
+                       if finding.mitigation else None),
+        "concerns": [{"concern": x.concern, "rationale": x.rationale} for x in finding.concerns],
+        "sections": sections,
+        "evidence": [{"id": eid, "kind": c.statements[eid].kind, "marking": c.statements[eid].marking,
+                      "statement": c.statements[eid].statement} for eid in vis.keep(cited)],
+        "evidence_withheld": vis.count(cited),
+        "rolls_up_into": ({"pillar": pillar.id, "title": pillar.title, "grade": pillar.grade, "label": pillar.label,
+                           "rationale": pillar.rationale} if pillar is not None else None),
+    }
+    return _data_for_reader(data, c.result, audience)
+
+
+def _roll_data(level: Level, after: list[Unit], before: list[Unit], finding: GradeFinding,
+               scale: list[str]) -> dict[str, Any]:
+    """The roll-up (and, when mitigation changed the grade and no judgement did, as assessed)."""
+    assessed = None
+    if finding.judgement is None and finding.assessed_grade != finding.grade:
+        assessed = {"steps": _level_steps(level, before, scale), "grade": finding.assessed_grade}
+    return {"roll_up": {"steps": _level_steps(level, after, scale), "grade": finding.rule_outcome},
+            "judged": finding.grade if finding.judgement is not None else None, "as_assessed": assessed}
+
+
+def explain_pillar_data(pillar_id: str, evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                        audience: str | None = None) -> dict[str, Any]:
+    """:func:`explain_pillar` as data."""
+    pack, result = _pillar(pillar_id, evidence_dir, pack_dir, judgements)
+    pillar = result.pillar(pillar_id)
+    mine, after, before = _units(result, pillar_id)
+    data = {
+        "explains": "pillar",
+        "pillar": {"id": pillar.id, "title": pillar.title, "grade": pillar.grade, "label": pillar.label,
+                   "assessed_grade": pillar.assessed_grade, "rationale": pillar.rationale},
+        "judgements": _judgement_data(result, pillar_id),
+        "criteria": [{"criterion": f.criterion, "significant": f.significant, "outcome": f.outcome,
+                      "mitigated": f.mitigated, "assessed_outcome": f.assessed_outcome,
+                      "judged": f.judgement is not None, "rule_outcome": f.rule_outcome,
+                      "counted": f.outcome != NOT_APPLICABLE, "evidence": list(f.evidence)} for f in mine],
+        **_roll_data(pack.manifest.policy.pillar, after, before, pillar, pack.scale_ids),
+        "overall": ({"grade": result.overall.grade, "label": result.overall.label}
+                    if result.overall is not None else None),
+    }
+    return _data_for_reader(data, result, audience)
+
+
+def explain_overall_data(evidence_dir: Path, pack_dir: Path, judgements: Path | None = None,
+                         audience: str | None = None) -> dict[str, Any]:
+    """:func:`explain_overall` as data."""
+    pack, result = _overall(evidence_dir, pack_dir, judgements)
+    overall: GradeFinding = result.overall  # type: ignore[assignment]
+    level: Level = pack.manifest.policy.overall  # type: ignore[assignment]
+    data = {
+        "explains": "overall",
+        "overall": {"title": overall.title, "grade": overall.grade, "label": overall.label,
+                    "assessed_grade": overall.assessed_grade, "rationale": overall.rationale},
+        "judgements": _judgement_data(result, "overall"),
+        "pillars": [{"id": p.id, "grade": p.grade, "assessed_grade": p.assessed_grade, "capped_by": p.capped_by}
+                    for p in result.pillars],
+        **_roll_data(level, [Unit(p.id, p.grade) for p in result.pillars],
+                     [Unit(p.id, p.assessed_grade) for p in result.pillars], overall, pack.scale_ids),
+    }
+    return _data_for_reader(data, result, audience)

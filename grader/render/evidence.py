@@ -56,3 +56,23 @@ def render_evidence_summary(rows: Sequence[PillarRow], console: Console) -> None
         counts = Text(", ").join(Text.assemble(f"{head} ", cell) for head, cell in zip(heads, row[1:]))
         console.print(stacked(console, Text.assemble(row[0], ":"), [counts]))
     console.print(Text(_LEGEND, style="dim"))
+
+
+class _Problem(Protocol):
+    severity: str
+
+    def model_dump(self) -> dict[str, object]: ...
+
+
+def evidence_check_json(problems: Sequence[_Problem], summary: Sequence[PillarRow] | None) -> str:
+    """``evidence check --format json``: every problem (as ``rules check --format json`` lists
+    them), a count per severity, and the count per pillar and kind (``null`` when the set could
+    not be loaded)."""
+    import json
+
+    counts = {s: sum(1 for p in problems if p.severity == s) for s in ("error", "warning", "note")}
+    rows = None if summary is None else [
+        {"pillar": r.pillar, "kinds": dict(r.kinds), "items": r.items, "verified": r.verified,
+         "criteria_informed": r.criteria_informed, "criteria_total": r.criteria_total} for r in summary]
+    return json.dumps({"problems": [p.model_dump() for p in problems], "counts": counts, "summary": rows},
+                      indent=2) + "\n"

@@ -209,6 +209,18 @@ def names_shown(result: GradingResult, audience: str) -> bool:
     return cleared or result.framework.judgement_policy.public_names
 
 
+def people_for_audience(value: Any, result: GradingResult, audience: str) -> Any:
+    """``value`` (text, or JSON-like data about ``result``) as ``audience`` may read it: when
+    :func:`names_shown` says no, every inspector who judged or signed ``result`` is named by role.
+
+    For outputs built beside the result rather than from it (``explain``), so that they name
+    people exactly as the report and the filtered result do."""
+    if names_shown(result, audience):
+        return value
+    people = result.model_dump(mode="json", include={"judgements", "signoff"})
+    return _roles_for_names({"value": value, "people": people})["value"]
+
+
 def _roles_for_names(data: Any) -> Any:
     """``data`` with every person (a record with ``by`` and ``role``) named by role only, in the
     records and in every sentence that names them."""

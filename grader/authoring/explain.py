@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.audience import Visibility, banner, highest_marking, redact_value, result_banner, withheld_words
+from grader.audience import (
+    Visibility,
+    banner,
+    highest_marking,
+    people_for_audience,
+    redact_value,
+    result_banner,
+    withheld_words,
+)
 from grader.authoring.closest import SideMisses, closest_misses, value_words
 from grader.errors import InputError, Problem
 from grader.grading.rollup import Unit, holds as roll_holds
@@ -479,7 +487,8 @@ def _for_reader(lines: list[str], result: GradingResult, audience: str | None) -
         return "\n".join([result_banner(result), "", *lines])
     vis = Visibility.of(result, audience)
     shown = highest_marking(e.marking for e in result.evidence if e.id in vis.shown)
-    return "\n".join([banner(shown, audience, len(vis.withheld)), "", *(vis.redact(line) for line in lines)])
+    lines = people_for_audience([vis.redact(line) for line in lines], result, audience)
+    return "\n".join([banner(shown, audience, len(vis.withheld)), "", *lines])
 
 
 
@@ -495,7 +504,8 @@ def _data_for_reader(data: dict[str, Any], result: GradingResult, audience: str 
     vis = Visibility.of(result, audience)
     shown = highest_marking(e.marking for e in result.evidence if e.id in vis.shown)
     return {"marking": shown, "audience": audience, "withheld": len(vis.withheld),
-            "banner": banner(shown, audience, len(vis.withheld)), **redact_value(data, vis)}
+            "banner": banner(shown, audience, len(vis.withheld)),
+            **people_for_audience(redact_value(data, vis), result, audience)}
 
 
 def _judgement_data(result: GradingResult, target: str) -> list[dict[str, Any]]:

@@ -85,3 +85,16 @@ def test_explain_shows_the_rule_outcome_and_the_judgement(judged_set: Path) -> N
     assert "Not applied (stale)" in out and "made when the rules gave fails; they now give meets" in out
     code, out, _ = grader("explain", "--pillar", "intelligence", judged_set)
     assert "INT-06 (significant): fails; judged (the rules gave meets)" in out
+
+
+@pytest.mark.parametrize("target", [["INT-06"], ["ENF-01"], ["--pillar", "intelligence"], ["--overall"]])
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_explain_for_the_public_names_the_role_only(judged_set: Path, target: list[str], fmt: str) -> None:
+    """explain names people as the report does: by role for the public, by name for the cleared."""
+    public = grader("explain", *target, judged_set, "--audience", "public", "--format", fmt)
+    force = grader("explain", *target, judged_set, "--audience", "force", "--format", fmt)
+    assert public[0] == force[0] == 0, public[2] + force[2]
+    if target[0] in ("INT-06", "ENF-01"):  # the judged criterion and the stale one name the judge
+        assert "A. Inspector" in force[1]
+        assert "Lead inspector" in public[1]
+    assert "A. Inspector" not in public[1]

@@ -28,3 +28,15 @@ def default_pack() -> Path:
 def default_evidence() -> Path:
     """The bundled Derbyshire 2008 evidence set."""
     return _root("evidence") / DEFAULT_EVIDENCE
+
+
+def describe() -> str:
+    """Where the bundled pack and set are read from, for ``grader --version``: after a plain
+    ``pip install .`` they are the installed copies, and editing ``rules/`` in the checkout
+    changes nothing, which an inspector editing the pack needs to be told."""
+    pack, evidence = default_pack(), default_evidence()
+    if (Path(__file__).resolve().parent / "_bundled").is_dir():
+        how = "installed with grader: to change the pack, copy it and pass the copy with --rules"
+    else:
+        how = "the source checkout's: edits there take effect"
+    return f"bundled pack: {pack}\nbundled evidence: {evidence}\n({how})"

@@ -106,14 +106,16 @@ class OutputFormat(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"grader {__version__}")
+        from grader.bundled import describe
+
+        typer.echo(f"grader {__version__}\n{describe()}")
         raise typer.Exit(0)
 
 
 @app.callback()
 def main_callback(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+                                          help="Print the version, and where the bundled pack and set are read from, and exit.")] = False,
 ) -> None:
     """grader: evidence + declarative rules -> explained, repeatable grades."""
 

@@ -1,14 +1,16 @@
-"""The CLI, driven in-process with typer's runner (no subprocess)."""
+"""The CLI, driven in-process with typer's runner (a subprocess only where an installed copy is faked)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import grader
 from grader import __version__
 from grader.cli import app
 from grader.errors import EXIT_INPUT_ERROR
@@ -19,7 +21,26 @@ runner = CliRunner()
 def test_version() -> None:
     res = runner.invoke(app, ["--version"])
     assert res.exit_code == 0
-    assert res.output.strip() == f"grader {__version__}"
+    first, pack, evidence, how = res.output.strip().splitlines()
+    assert first == f"grader {__version__}"
+    from grader.bundled import default_evidence, default_pack
+
+    assert (pack, evidence) == (f"bundled pack: {default_pack()}", f"bundled evidence: {default_evidence()}")
+    assert how == "(the source checkout's: edits there take effect)"  # the tests run from a checkout
+
+
+def test_version_says_an_installed_pack_is_a_copy(tmp_path: Path) -> None:
+    """After ``pip install .`` editing rules/ in the checkout changes nothing: --version says so."""
+    import subprocess
+    import sys
+
+    shutil.copytree(Path(grader.__file__).parent, tmp_path / "grader",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "grader" / "_bundled" / "rules").mkdir(parents=True)
+    out = subprocess.run([sys.executable, "-m", "grader", "--version"], cwd=tmp_path, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)}, check=True).stdout
+    assert f"bundled pack: {tmp_path / 'grader' / '_bundled' / 'rules' / 'acpo-major-crime-2008'}" in out
+    assert "installed with grader: to change the pack, copy it and pass the copy with --rules" in out
 
 
 def test_grade_default_prints_the_derbyshire_grades() -> None:

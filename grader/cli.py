@@ -643,7 +643,9 @@ def schema(which: Annotated[SchemaName, typer.Argument(
 @evidence_app.command("check")
 @handles_errors
 def evidence_check(
-    evidence: Annotated[Path, typer.Argument(help="Evidence set: a folder, or a .yaml, .csv or .xlsx file.")],
+    evidence: Annotated[Path | None, typer.Argument(
+        help="Evidence set: a folder, or a .yaml, .csv or .xlsx file. Default: the bundled Derbyshire 2008 set.",
+        show_default=False)] = None,
     rules: RulesOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too (never on notes), e.g. "
                                                           "a strength or shortfall no rule of its criterion weighs "
@@ -655,7 +657,7 @@ def evidence_check(
     """Every mistake in an evidence set, located, with warnings and a count per pillar and kind."""
     from grader.authoring.evidence_check import check_evidence
 
-    report = check_evidence(evidence, rules or default_pack())
+    report = check_evidence(evidence or default_evidence(), rules or default_pack())
     if fmt is CheckFormat.json:
         from grader.render.evidence import evidence_check_json
 

@@ -174,3 +174,10 @@ def test_a_framework_mismatch_is_graded_with_a_warning(tmp_path: Path, evidence_
     assert "EVID-020" in res.output and "acpo-major-crime-2009" in res.output
     data = json.loads(runner.invoke(app, ["grade", str(dst), "--format", "json"]).output)
     assert any("EVID-020" in w for w in data["warnings"])
+
+
+def test_evidence_check_defaults_to_the_bundled_set_like_every_reading_command() -> None:
+    res = runner.invoke(app, ["evidence", "check", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["counts"]["error"] == 0 and sum(row["items"] for row in data["summary"]) == 189

@@ -390,8 +390,10 @@ def csv_template_files(pack: RulePack) -> dict[str, str]:
     """Relative path -> text of the CSV capture folder for ``pack``: ``evidence-set.yaml``,
     ``items/<pillar>.csv`` (header row only) per pillar, ``items/indicators.csv`` and README.md.
 
-    The same pack always gives the same bytes. The folder loads as it is (``grader evidence
-    check FOLDER``): a set with no items yet, whose manifest says TODO where it needs words."""
+    The same pack always gives the same bytes. Its manifest says TODO where the inspector must
+    write (the force, a title, the date, the document's title): ``grader evidence check FOLDER``
+    names each of them until it is written, as it names the empty rows of a capture workbook's
+    Set sheet; nothing is graded as the force "TODO"."""
     name = pack.manifest.name
     facts_of = pillar_facts(pack)
     files: dict[str, str] = {}
@@ -403,7 +405,7 @@ def csv_template_files(pack: RulePack) -> dict[str, str]:
         "force: TODO the force inspected\n"
         f"framework: {name}\n"
         "title: TODO a title for the set, e.g. HMIC Major Crime inspection, July 2008\n"
-        "inspected: 2008-07-01               # TODO the date of the inspection, YYYY-MM-DD\n"
+        "inspected: TODO the date of the inspection, YYYY-MM-DD\n"
         "documents:                          # every document an item's 'document' cell names, by key\n"
         f"  {_EXAMPLE_DOCUMENT}:\n"
         "    title: TODO the title of the document the items come from\n"
@@ -509,11 +511,15 @@ def made_by_csv_template(folder: Path) -> str | None:
     return None
 
 
+#: The manifest fields the CSV template leaves as TODO placeholders (refused until written).
+_PLACEHOLDERS = frozenset({"force", "title", "inspected", f"documents.{_EXAMPLE_DOCUMENT}.title"})
+
+
 def write_csv_template(pack_dir: Path, folder: Path, *, force: bool = False) -> dict[str, str]:
     """Write the CSV capture folder for the pack at ``pack_dir``, all or nothing, and return its
     files. An existing ``folder`` is replaced only with ``force`` and only if this command made
     it (``OUT-005`` otherwise); before it is moved into place the folder is loaded back, so what
-    is written always loads."""
+    is written always loads once its TODO placeholders are written in."""
     from grader.errors import InputError, Problem
     from grader.loading.evidence import load_evidence
     from grader.loading.files import display_path
@@ -529,7 +535,13 @@ def write_csv_template(pack_dir: Path, folder: Path, *, force: bool = False) -> 
     files = csv_template_files(pack)
 
     def check(tmp: Path) -> None:
-        load_evidence(tmp, pack.kind_ids)
+        """What was written loads, but for the placeholders the inspector must write in."""
+        try:
+            load_evidence(tmp, pack.kind_ids)
+        except InputError as exc:
+            left = [p for p in exc.problems if not (p.code == "EVID-002" and p.field in _PLACEHOLDERS)]
+            if left:
+                raise InputError(left) from None
 
     write_tree_atomic(folder, files, force=force, check=check, replaceable=made_by_csv_template)
     return files

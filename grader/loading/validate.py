@@ -90,6 +90,8 @@ def _message(err: dict[str, Any], rest: tuple[Any, ...], data: Any, walked: Path
         return f"{msg} (found {shown}){_how_to_write(etype)}"
     if etype.startswith("date_"):
         return f"{msg}{_how_to_write(etype)}"
+    if etype == "value_error":  # a validator of grader's own: its words, without pydantic's prefix
+        return msg.removeprefix("Value error, ")
     return msg
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, get_args
 
-from pydantic import BeforeValidator, Field, PositiveInt, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PositiveInt, model_validator
 
 from grader.models.common import (
     CriterionId,
@@ -125,8 +125,20 @@ class EvidenceItem(Strict):
         return self
 
 
+def _written(text: str) -> str:
+    """Refuse a capture template's placeholder left in place ("TODO the force inspected"): a set
+    must never be graded, or reported, as the force "TODO"."""
+    if text.upper().startswith("TODO"):
+        raise ValueError("still holds the capture template's placeholder; write it in (the TODO text says what)")
+    return text
+
+
+#: Text an inspector must write in a manifest: never a template's TODO placeholder.
+WrittenText = Annotated[ShortText, AfterValidator(_written)]
+
+
 class Document(Strict):
-    title: ShortText
+    title: WrittenText
     publisher: ShortText | None = None
     published: dt.date | None = None
     reference: ShortText | None = None
@@ -136,9 +148,9 @@ class EvidenceSetManifest(Strict):
     """``evidence-set.yaml``: whose evidence this is, for which framework, from which documents."""
 
     id: Slug
-    force: ShortText
+    force: WrittenText
     framework: Slug
-    title: ShortText
+    title: WrittenText
     inspected: dt.date
     documents: dict[Slug, Document] = Field(default_factory=dict)
     force_context: dict[Snake, FactValue] = Field(default_factory=dict)

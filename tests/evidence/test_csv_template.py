@@ -1,6 +1,6 @@
-"""``grader evidence template --csv FOLDER``: a CSV capture folder for the pack that loads as
-written, loads with one example row filled in, and never replaces evidence or a folder it did not
-make."""
+"""``grader evidence template --csv FOLDER``: a CSV capture folder for the pack that is refused,
+naming each TODO placeholder, until its manifest is written; loads with one example row filled in;
+and never replaces evidence or a folder it did not make."""
 
 from __future__ import annotations
 
@@ -37,6 +37,21 @@ def _header(path: Path) -> list[str]:
         return next(csv.reader(fh))
 
 
+def _write_manifest(out: Path) -> None:
+    """Write in what the template's manifest leaves as TODO, as the inspector would."""
+    manifest = out / "evidence-set.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    for placeholder, written in [
+        ("TODO the force inspected", "Derbyshire Constabulary"),
+        ("TODO a title for the set, e.g. HMIC Major Crime inspection, July 2008", "Major crime, July 2008"),
+        ("TODO the date of the inspection, YYYY-MM-DD", "2008-07-01"),
+        ("TODO the title of the document the items come from", "Inspection report"),
+    ]:
+        assert placeholder in text
+        text = text.replace(placeholder, written)
+    manifest.write_text(text, encoding="utf-8")
+
+
 def _invoke(*args: str) -> tuple[int, str]:
     res = runner.invoke(app, ["evidence", "template", *args])
     assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
@@ -58,7 +73,15 @@ def test_the_folder_holds_a_manifest_a_csv_per_pillar_with_its_facts_and_a_readm
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert "| `fact:mcu_dedicated_analyst` | bool | The major crime unit has an intelligence analyst" in readme
     assert set(_examples(readme)) == {"indicators.csv", *(f"{p}.csv" for p in PILLARS)}
-    # the template itself is an (empty) set: no example is ever graded as evidence by mistake
+    # as written, every placeholder is named and nothing grades (never the force "TODO")
+    with pytest.raises(InputError) as exc:
+        load_evidence(out)
+    assert sorted((p.code, p.field) for p in exc.value.problems) == [
+        ("EVID-002", "documents.report.title"), ("EVID-002", "force"), ("EVID-002", "inspected"),
+        ("EVID-002", "title")]
+    assert "still holds the capture template's placeholder" in exc.value.problems[0].message
+    # once written in, it is an (empty) set: no example is ever graded as evidence by mistake
+    _write_manifest(out)
     assert load_evidence(out).evidence.items == []
     assert "read" in text and "README.md" in text
 
@@ -66,6 +89,7 @@ def test_the_folder_holds_a_manifest_a_csv_per_pillar_with_its_facts_and_a_readm
 def test_filled_with_one_example_row_it_passes_evidence_check(tmp_path: Path) -> None:
     out = tmp_path / "capture"
     write_csv_template(ROOT / "rules" / "acpo-major-crime-2008", out)
+    _write_manifest(out)
     examples = _examples((out / "README.md").read_text(encoding="utf-8"))
     with open(out / "items" / "intelligence.csv", "a", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerow(examples["intelligence.csv"])
@@ -82,6 +106,7 @@ def test_every_example_row_loads_for_both_packs(tmp_path: Path, pack: str) -> No
     out = tmp_path / "capture"
     pack_dir = ROOT / "rules" / pack
     write_csv_template(pack_dir, out)
+    _write_manifest(out)
     examples = _examples((out / "README.md").read_text(encoding="utf-8"))
     for name, row in examples.items():
         with open(out / "items" / name, "a", encoding="utf-8", newline="") as fh:

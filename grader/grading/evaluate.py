@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from grader.engine.compiler import probe_key
-from grader.grading.text import describe_clause, fill
+from grader.grading.text import describe_clause, describe_need, fill
 from grader.models.pack import (
     Clause,
     ClauseAll,
@@ -33,6 +33,7 @@ from grader.models.result import (
     ConcernFinding,
     CriterionFinding,
     MitigationFinding,
+    NeededEvidence,
     Reason,
     RuleTrace,
 )
@@ -120,6 +121,7 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
             decided = (rule, res)
 
     looked_for: list[str] = []
+    would_satisfy: list[NeededEvidence] = []
     if decided is not None:
         rule, res = decided
         assessed = rule.outcome
@@ -130,6 +132,10 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
         assessed = crit.otherwise.outcome
         decided_by = "otherwise"
         looked_for = [f"{r.outcome} ({r.id}): {describe_clause(r.when)}" for r in crit.rules]
+        meanings = {name: spec.description for name, spec in pack.facts.items()}
+        adverse = {*policy.adverse, "insufficient-evidence"}
+        would_satisfy = [NeededEvidence(rule=f"rules/{r.id}", outcome=r.outcome, evidence=describe_need(r.when, meanings))
+                         for r in crit.rules if r.outcome not in adverse]
         rationale = crit.otherwise.because or (
             "Not evidenced: none of this criterion's rules was satisfied by the verified evidence."
         )
@@ -198,6 +204,7 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
         rationale=rationale,
         evidence=sorted(evidence),
         looked_for=looked_for,
+        would_satisfy=would_satisfy,
         mitigation=mitigation,
         uplift=uplift,
         concerns=concerns,

@@ -161,3 +161,116 @@ def describe_roll(clause: RollClause) -> str:
     assert isinstance(clause, RollAll | RollAny)
     joiner = "; and " if isinstance(clause, RollAll) else "; or "
     return joiner.join(describe_roll(c) for c in clause.items)
+
+
+# --- what evidence would satisfy a rule, in the fact catalogue's words -------------------------
+
+
+_FALSE_WHEN = re.compile(r"\s*\(false when [^)]*\)")
+
+
+def _meaning(description: str) -> str:
+    """A catalogue description as a clause to follow "that": no final full stop, and lower-case
+    unless it opens with an abbreviation ("IAGs are ...", "SIO ...")."""
+    text = description.strip().rstrip(".")
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and (first[1:2].isupper() or any(c.isdigit() for c in first)):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _plain_test(t: Test, facts: dict[str, str], negate: bool) -> str:
+    if t.subject == "fact" and t.name in facts:
+        meaning = _meaning(facts[t.name])
+        if isinstance(t.value, bool) and t.op in ("equals", "not_equals"):
+            meaning = _FALSE_WHEN.sub("", meaning)  # "(false when it does not)": said by the test itself
+            holds = (t.value is True) == (t.op == "equals")
+            return meaning if holds != negate else f"it is not so that {meaning}"
+        if t.op == "exists":
+            return f"it is recorded whether {meaning}" if not negate else f"nothing is recorded on: {meaning}"
+        if t.op == "absent":
+            return f"nothing is recorded on: {meaning}" if not negate else f"it is recorded whether {meaning}"
+        words = f"{_OP_WORDS[t.op]} {_show(t.value)}"
+        if meaning.startswith("number of "):
+            return f"{'it is not so that ' if negate else ''}the {meaning} {words}"
+        return f"{meaning} ({'not: ' if negate else ''}{words.removeprefix('is ')})"
+    return describe_test(t, negate)
+
+
+def _split_kind(cond: Cond) -> tuple[str | None, Cond | None]:
+    """The kinds a condition asks for (``is a strength``) and the rest of it."""
+    def kinds_of(t: Cond) -> list[str] | None:
+        if isinstance(t, Test) and t.subject == "field" and t.name == "kind" and t.op in ("equals", "one_of"):
+            return t.value if isinstance(t.value, list) else [t.value]
+        return None
+
+    if (k := kinds_of(cond)) is not None:
+        return " or ".join(x.replace("-", " ") for x in k), None
+    if isinstance(cond, AllOf):
+        for i, part in enumerate(cond.items):
+            if (k := kinds_of(part)) is not None:
+                rest = [p for j, p in enumerate(cond.items) if j != i]
+                return (" or ".join(x.replace("-", " ") for x in k),
+                        rest[0] if len(rest) == 1 else AllOf(items=rest))
+    return None, cond
+
+
+def _plain_cond(cond: Cond, facts: dict[str, str], negate: bool = False) -> str:
+    if isinstance(cond, Test):
+        return _plain_test(cond, facts, negate)
+    if isinstance(cond, NotOf):
+        return _plain_cond(cond.item, facts, not negate)
+    parts = [_plain_cond(c, facts) for c in cond.items]
+    if len(parts) == 1:
+        text = parts[0]
+    elif isinstance(cond, AnyOf):
+        text = "either " + ", or ".join(parts)
+    else:
+        text = ", and ".join(parts)
+    return f"it is not so that {text}" if negate else text
+
+
+_PLURALS = {"strength": "strengths", "work in progress": "items of work in progress",
+            "area for improvement": "areas for improvement", "indicator": "indicators", "item": "items"}
+
+
+def _noun(kinds: str, n: int) -> str:
+    """``strength or work in progress`` as a count of items: "a strength or work in progress",
+    "2 strengths"; a kind the table does not know is said as "item of kind X"."""
+    words = kinds.split(" or ")
+    if n == 1:
+        first = words[0] if words[0] in _PLURALS else f"item of kind {words[0]}"
+        rest = [w if w in _PLURALS else f"item of kind {w}" for w in words[1:]]
+        return f"{'an' if first[:1] in 'aeiou' else 'a'} {' or '.join([first, *rest])}"
+    return " or ".join(_PLURALS.get(w, f"items of kind {w}") for w in words)
+
+
+def describe_need(clause: Clause, facts: dict[str, str]) -> str:
+    """What evidence would satisfy ``clause``, in the words of the fact catalogue's meanings
+    (``facts``: fact name -> description), e.g. "a strength showing that the major crime unit
+    has an intelligence analyst dedicated to it". For readers who do not read rule syntax: an
+    insufficient-evidence finding says with it what evidence would have met the standard."""
+    if isinstance(clause, CountClause):
+        kind, rest = _split_kind(clause.where)
+        kinds = kind or "item"
+        if clause.form == "some":
+            head = _noun(kinds, 1)
+        elif clause.form == "none":
+            head = "no " + _noun(kinds, 1).split(" ", 1)[1]
+        else:
+            n = clause.n or 0
+            bound = {"at_least": "at least", "at_most": "at most", "exactly": "exactly"}[clause.form]
+            head = f"{bound} {_noun(kinds, 1) if n == 1 else f'{n} ' + _noun(kinds, n)}"
+        head += _scope_words(clause.scope)
+        if rest is None:
+            return head
+        verb = "showing" if clause.form != "none" else "shows"
+        return f"{head} {verb} that {_plain_cond(rest, facts)}"
+    if isinstance(clause, PairClause):
+        return describe_clause(clause)
+    if isinstance(clause, ClauseNot):
+        return f"it must not be so: {describe_need(clause.item, facts)}"
+    parts = [describe_need(c, facts) for c in clause.items]
+    if len(parts) == 1:
+        return parts[0]
+    return ("; and " if isinstance(clause, ClauseAll) else "; or ").join(parts)

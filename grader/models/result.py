@@ -49,6 +49,14 @@ class Reason(Out):
     evidence: list[str]
 
 
+class NeededEvidence(Out):
+    """What evidence would satisfy one rule, said in the words of the pack's fact catalogue."""
+
+    rule: str
+    outcome: str = Field(description="the outcome the rule gives")
+    evidence: str = Field(description="the evidence it needs, in plain words (no rule syntax, no fact names)")
+
+
 class MitigationFinding(Reason):
     basis: str
 
@@ -99,6 +107,9 @@ class CriterionFinding(_Judgeable):
     rationale: str
     evidence: list[str] = Field(description="ids of the evidence the outcome rests on")
     looked_for: list[str] = Field(default_factory=list, description="what each rule needed, when none held")
+    would_satisfy: list[NeededEvidence] = Field(
+        default_factory=list, description="when no rule held: the evidence each rule giving an outcome the pack "
+                                          "does not count as adverse would need, in the fact catalogue's words")
     mitigation: MitigationFinding | None = None
     uplift: Reason | None = None
     concerns: list[ConcernFinding] = Field(default_factory=list)

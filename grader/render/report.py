@@ -485,7 +485,9 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
             "assessed_label": _label(result, f.assessed_outcome),
             "decided_by": f.decided_by,
             "rationale": vis.segments(f.rationale),
-            "looked_for": list(f.looked_for),
+            # rule syntax for the inspectorate only; every reader gets the evidence in plain words
+            "looked_for": list(f.looked_for) if every_statement else [],
+            "would_satisfy": [{"label": _label(result, n.outcome), "evidence": n.evidence} for n in f.would_satisfy],
             "mitigation": None if f.mitigation is None else {
                 "basis": _humanise(f.mitigation.basis), "rule": f.mitigation.rule,
                 "rationale": vis.segments(f.mitigation.rationale)},

@@ -62,8 +62,8 @@ def _reasons(f: CriterionFinding) -> list[Text]:
         parts.append(plain(f"Uplift: {f.uplift.rationale}", style="italic"))
     for c in f.concerns:
         parts.append(plain(f"Concern ({c.concern}): {c.rationale}", style="italic"))
-    for need in f.looked_for:
-        parts.append(plain(f"Looked for {need}", style="dim"))
+    for need in f.would_satisfy:  # in the catalogue's words; 'grader explain' gives the rules as written
+        parts.append(plain(f"Would give {need.outcome}: {need.evidence}", style="dim"))
     return parts
 
 

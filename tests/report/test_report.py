@@ -16,7 +16,7 @@ from grader.cli import app
 from grader.errors import EXIT_INPUT_ERROR, InputError
 from grader.grading.run import grade_paths
 from grader.models.evidence import MARKINGS
-from grader.models.result import GradingResult
+from grader.models.result import GradingResult, NeededEvidence
 from grader.render.json import render_json
 from grader.audience import AUDIENCE_CEILING
 from grader.render.report import (
@@ -382,7 +382,8 @@ def test_an_unevidenced_criterion_and_a_failing_pillar_render_in_words(derbyshir
     crit = derbyshire.criterion("INT-03").model_copy(update={
         "outcome": "insufficient-evidence", "assessed_outcome": "insufficient-evidence",
         "decided_by": "otherwise", "rationale": "No rule held.", "evidence": [],
-        "looked_for": ["at least one item that is a strength"]})
+        "looked_for": ["meets (x): at least one item that is a strength and fact x is yes"],
+        "would_satisfy": [NeededEvidence(rule="rules/x", outcome="meets", evidence="a strength showing that it is so")]})
     pillar = derbyshire.pillar("intelligence").model_copy(update={
         "grade": "fails", "label": "Fails to meet the standard", "capped_by": None})
     result = derbyshire.model_copy(update={
@@ -391,7 +392,10 @@ def test_an_unevidenced_criterion_and_a_failing_pillar_render_in_words(derbyshir
     md = render_report(result, "md", "public")
     section = md.split("\n## Intelligence\n", 1)[1].split("\n## ", 1)[0]
     assert "**Grade: Fails to meet the standard**" in section
-    assert "No rule held. It looked for:\n\n- at least one item that is a strength" in section
+    assert ("No rule held. The evidence that would have satisfied one:\n\n"
+            "- For Meets the standard: a strength showing that it is so.") in section
+    assert "fact x is yes" not in md  # rule syntax is for the inspectorate's edition only
+    assert "fact x is yes" in render_report(result, "md", "inspectorate")
     assert "| Intelligence (Fails to meet the standard) | Meets the standard: INT-01, INT-02, INT-04" in md
     assert "; Insufficient evidence: INT-03 |" in md
     assert "- INT-03 Strategic assessment, control strategy and problem profiles: no rule held." in md

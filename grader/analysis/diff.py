@@ -335,7 +335,10 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
         if o.assessed_outcome != n.assessed_outcome and o.outcome == n.outcome:
             why.append(f"outcome as assessed {o.assessed_outcome} -> {n.assessed_outcome}")
         if o.decided_by != n.decided_by:
-            why.append(f"decided by {o.decided_by} before, now by {n.decided_by}")
+            def by(d: str) -> str:
+                return "no rule (the criterion's 'otherwise')" if d == "otherwise" else d
+
+            why.append(f"decided by {by(o.decided_by)} before, now by {by(n.decided_by)}")
         why.extend(_mitigation_why(o, n, mine))
         if _rule(o.uplift) != _rule(n.uplift):
             if n.uplift is None:

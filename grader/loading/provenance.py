@@ -25,9 +25,12 @@ def mark_files(files: list[InputFile], items: list[EvidenceItem], docs: dict[str
     of the whole set: unknown means as sensitive as anything in it, never less.
     """
     rank: dict[Path, int] = {}
+    resolved: dict[str, Path] = {}  # a file's path is resolved once, not once per item it holds
     for item in items:
-        doc = docs[item.id][0]
-        where = Path(doc.display).resolve()
+        display = docs[item.id][0].display
+        where = resolved.get(display)
+        if where is None:
+            where = resolved[display] = Path(display).resolve()
         rank[where] = max(rank.get(where, 0), MARKINGS.index(item.marking))
     base = Path(root).resolve().parent
     top = max(rank.values(), default=0)

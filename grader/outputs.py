@@ -1,7 +1,8 @@
 """Every file and folder grader writes is written here, so every output keeps the same promises.
 
 - **Whole or not at all.** A file is written to a temporary file beside it (``.NAME.PID.XXXX.tmp``),
-  flushed to disk (fsync), renamed over the target, and the folder is flushed too: a reader, a
+  flushed to disk (fsync), renamed over the target, and the folder is flushed too (a batch
+  flushes its results' folder once, after the last: :func:`sync_folder`): a reader, a
   crash or a power cut sees the old file or the new one, never half of one. A folder
   (``evidence import-report``) is built as a temporary folder beside the target and renamed
   into place once complete and checked.
@@ -221,6 +222,12 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def sync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries to disk once, after files were written into it with
+    ``write_atomic(..., sync_folder=False)``: every rename made before it is then durable."""
+    _fsync_folder(Path(folder))
+
+
 def _write_fd(fd: int, data: bytes, mode: int) -> None:
     """Write ``data`` to the new file open as ``fd``, give it ``mode``, and flush it to disk."""
     with open(fd, "wb") as fh:
@@ -238,11 +245,14 @@ def _bytes(data: str | bytes) -> bytes:
 # The writers
 
 
-def write_atomic(path: Path, data: str | bytes, *, force: bool = True, example: str = "") -> None:
+def write_atomic(path: Path, data: str | bytes, *, force: bool = True, example: str = "",
+                 sync_folder: bool = True) -> None:
     """Write ``data`` (text is written as UTF-8 with ``\\n`` line ends) to the file ``path``.
 
     With ``force=False`` an existing file is refused (``OUT-001``). A folder at ``path`` is
     always refused (``OUT-003``, naming ``example`` as a file name to give instead).
+    ``sync_folder=False`` leaves flushing the folder's entries (the rename) to the caller, who
+    writes many files into one folder and calls :func:`sync_folder` once after the last.
     """
     path = Path(path)
     _check_target(path, force, example)
@@ -258,7 +268,8 @@ def write_atomic(path: Path, data: str | bytes, *, force: bool = True, example: 
                 if path.is_dir():  # appeared while we wrote
                     raise _is_a_folder(path, example)
                 os.replace(tmp, path)
-                _fsync_folder(_parent(path))
+                if sync_folder:
+                    _fsync_folder(_parent(path))
             finally:
                 if tmp is not None:
                     _IN_FLIGHT.discard(tmp)

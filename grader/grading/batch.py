@@ -23,7 +23,7 @@ from grader.loading.files import display_path
 from grader.loading.judgements import JUDGEMENTS, SIGNOFFS, load_judgements
 from grader.loading.pack import load_pack
 from grader.models.result import GradingResult
-from grader.outputs import ensure_folder, write_atomic
+from grader.outputs import ensure_folder, sync_folder, write_atomic
 
 #: Files that may be a whole evidence set on their own (one-file YAML, CSV, a capture workbook),
 #: so a folder of evidence sets hands them to the evidence loader instead of passing over them.
@@ -163,6 +163,8 @@ def grade_batch(
                 report.graded.append(summary)
             if progress is not None:
                 progress(n, total, shown)
+    if out_dir is not None:
+        sync_folder(Path(out_dir))  # every result's rename, flushed to disk at once
     return report
 
 
@@ -189,7 +191,7 @@ def _load_grade_write(grader: Grader, path: Path, shown: str, out_dir: Path | No
     if audience is not None:
         result = redact_result(result, audience)
     if target is not None:
-        write_atomic(target, render(result), force=force)
+        write_atomic(target, render(result), force=force, sync_folder=False)  # once, after the batch
     return summarise(result, shown, display_path(target) if target is not None else None)
 
 

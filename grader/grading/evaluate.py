@@ -104,8 +104,25 @@ def _trace(section: str, rule: Rule | Mitigation | Concern | Uplift, res: Clause
 AREA_FOR_IMPROVEMENT = "area-for-improvement"
 
 
+UnmetTexts = tuple[list[str], list[NeededEvidence]]
+
+
+def unmet_texts(crit: Criterion, pack: RulePack) -> UnmetTexts:
+    """What a finding says when none of ``crit``'s rules held: each rule as written, and the
+    evidence that would satisfy each rule giving a non-adverse outcome in the fact catalogue's
+    words. They depend on the pack alone, so a :class:`~grader.grading.run.Grader` works them
+    out once for every set it grades (``texts`` of :func:`evaluate_criterion`)."""
+    looked_for = [f"{r.outcome} ({r.id}): {describe_clause(r.when)}" for r in crit.rules]
+    meanings = {name: spec.description for name, spec in pack.facts.items()}
+    adverse = {*pack.manifest.policy.adverse, "insufficient-evidence"}
+    would_satisfy = [NeededEvidence(rule=f"rules/{r.id}", outcome=r.outcome, evidence=describe_need(r.when, meanings))
+                     for r in crit.rules if r.outcome not in adverse]
+    return looked_for, would_satisfy
+
+
 def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
-                       kinds: Mapping[str, str] | None = None) -> CriterionFinding:
+                       kinds: Mapping[str, str] | None = None,
+                       texts: Mapping[str, UnmetTexts] | None = None) -> CriterionFinding:
     """The finding for one criterion: outcome as assessed, after mitigation, and why.
 
     ``kinds`` (item id -> kind) lets the finding name the areas for improvement it weighed; the
@@ -131,11 +148,7 @@ def evaluate_criterion(crit: Criterion, pack: RulePack, matches: Matches,
     else:
         assessed = crit.otherwise.outcome
         decided_by = "otherwise"
-        looked_for = [f"{r.outcome} ({r.id}): {describe_clause(r.when)}" for r in crit.rules]
-        meanings = {name: spec.description for name, spec in pack.facts.items()}
-        adverse = {*policy.adverse, "insufficient-evidence"}
-        would_satisfy = [NeededEvidence(rule=f"rules/{r.id}", outcome=r.outcome, evidence=describe_need(r.when, meanings))
-                         for r in crit.rules if r.outcome not in adverse]
+        looked_for, would_satisfy = (texts or {}).get(crit.id) or unmet_texts(crit, pack)
         rationale = crit.otherwise.because or (
             "Not evidenced: none of this criterion's rules was satisfied by the verified evidence."
         )

@@ -16,7 +16,7 @@ from grader.engine.matcher import Matcher
 from grader.errors import raise_if_errors
 from grader.gcpause import gc_paused
 from grader.grading.counterfactual import sensitivity
-from grader.grading.evaluate import evaluate_clause, evaluate_criterion
+from grader.grading.evaluate import UnmetTexts, evaluate_clause, evaluate_criterion, unmet_texts
 from grader.grading.framework import framework_of, indicator_rows
 from grader.grading.judgements import Judge
 from grader.grading.rollup import roll_up, ungraded_areas
@@ -48,6 +48,7 @@ class Grader:
         self.compiled = compile_pack(self.pack)
         self.matcher = Matcher(self.compiled.probes)
         self.framework = framework_of(self.pack)  # immutable, the same in every result
+        self._unmet_texts: dict[str, UnmetTexts] | None = None  # worked out at the first set graded
 
     def __enter__(self) -> Grader:
         return self
@@ -132,7 +133,9 @@ class Grader:
         """Criterion findings and the roll-up, with the judgements applied where they hold."""
         pack = self.pack
         kinds = {item.id: item.kind for item in loaded.evidence.items if item.verified}
-        findings = [evaluate_criterion(c, pack, matches, kinds) for c in pack.criteria]
+        if self._unmet_texts is None:
+            self._unmet_texts = {c.id: unmet_texts(c, pack) for c in pack.criteria}
+        findings = [evaluate_criterion(c, pack, matches, kinds, self._unmet_texts) for c in pack.criteria]
         judge = None
         if records is not None and records.judgements:
             judge = Judge(pack, records, loaded.evidence.items, loaded.evidence.manifest.inspected)

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from grader import outputs
-from grader.bundled import default_pack
+from grader.bundled import default_evidence, default_pack
 from grader.cli import app
 from grader.errors import EXIT_INPUT_ERROR, InputError
 from grader.outputs import write_atomic, write_tree_atomic
@@ -287,6 +287,20 @@ def test_the_file_is_flushed_before_the_rename_and_the_folder_after(tmp_path: Pa
     monkeypatch.setattr(os, "replace", replace)
     write_atomic(tmp_path / "a.json", "{}\n")
     assert events == ["fsync file", "rename", "fsync folder"]
+
+    # a batch flushes each result, then its folder once after the last rename
+    from grader.grading.batch import grade_batch
+    from grader.render.json import render_json
+
+    events.clear()
+    sets = [shutil.copytree(default_evidence(), tmp_path / "sets" / name) for name in ("a", "b")]
+    for n, folder in enumerate(sets):
+        manifest = folder / "evidence-set.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace("id: derbyshire-2008", f"id: set-{n}"),
+                            encoding="utf-8")
+    report = grade_batch(sets, default_pack(), tmp_path / "out", render_json)
+    assert not report.failed and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["set-0.json", "set-1.json"]
+    assert events == ["fsync file", "rename", "fsync file", "rename", "fsync folder"]
 
 
 @pytest.fixture

@@ -80,3 +80,15 @@ def test_the_finding_the_terminal_and_the_reports_say_what_would_satisfy_it(no_i
         assert name not in public and name.replace("_", "\\_") not in public, name
     assert "mcu\\_dedicated\\_analyst is yes" in render_report(result, "md", "inspectorate")
     assert "Decided by no rule: the criterion's 'otherwise'." in render_report(result, "md", "inspectorate")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_overall_rise_alone_ends_its_sentence(no_intelligence: Path, pack_dir: Path, fmt: str) -> None:
+    """At the bottom of the scale the overall grade can only rise: its one line ends with a full
+    stop, not the semicolon that would lead into a 'to fall' line that is not there."""
+    result = grade_paths(no_intelligence, pack_dir)
+    assert result.overall is not None and result.overall.grade == "fails"
+    flat = " ".join(render_report(result, fmt, "public").split())
+    head = "to rise to Meets the standard, Intelligence: from Fails to meet the standard to Meets the standard"
+    assert f"{head}. Each pillar's section says what would change its grade." in flat
+    assert "to fall to" not in flat.split("Each pillar's section")[0]

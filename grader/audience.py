@@ -221,6 +221,17 @@ def people_for_audience(value: Any, result: GradingResult, audience: str) -> Any
     return _roles_for_names({"value": value, "people": people})["value"]
 
 
+def result_for_names(result: GradingResult, audience: str) -> GradingResult:
+    """``result`` with every inspector who judged or signed it named by role, when
+    :func:`names_shown` says ``audience`` may not read their names (in the records and in every
+    sentence, a judgement's reason among them); else ``result`` itself. For outputs that filter
+    evidence themselves (the report) but must name people as the filtered result does."""
+    if names_shown(result, audience):
+        return result
+    swapped = _roles_for_names(result.model_dump(mode="json"))
+    return GradingResult.model_validate_json(json.dumps(swapped))  # JSON mode: strict models read dates as text
+
+
 def _roles_for_names(data: Any) -> Any:
     """``data`` with every person (a record with ``by`` and ``role``) named by role only, in the
     records and in every sentence that names them."""

@@ -678,7 +678,7 @@ def evidence_check(
 @evidence_app.command("template")
 @handles_errors
 def evidence_template(
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the capture workbook to this .xlsx file.",
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="FILE", help="Write the capture workbook to this .xlsx file.",
                                               show_default=False)] = None,
     csv_folder: Annotated[Path | None, typer.Option(
         "--csv", metavar="FOLDER", show_default=False,

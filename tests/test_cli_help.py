@@ -128,6 +128,9 @@ def test_flags_show_no_metavar_and_value_options_a_plain_one() -> None:
     assert "signoff [OPTIONS] EVIDENCE\n" in signoff  # a required argument: no braces, no brackets
     assert re.search(r"^  --by NAME {2,}Your name, as the record should show it\. \[required\]", signoff, re.M)
     assert "schema [OPTIONS] KIND\n" in _help(["schema"], 80)
+    template = _help(["evidence", "template"], 80)
+    assert re.search(r"^  --xlsx FILE {2,}Write the capture workbook", template, re.M)  # not the name again
+    assert re.search(r"^  --csv FOLDER {2,}Write a CSV capture folder", template, re.M)
 
 
 @pytest.mark.parametrize("width", [60, 80])

@@ -350,7 +350,10 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
         if o.judgement != n.judgement:
             why.append(_judgement_why_stated(o.judgement, n.judgement, ctx.judgement_changes.get(cid)))
         elif not mine and not rule_changed and not ctx.pack_changed:
-            why.append(f"no input of this criterion changed{ctx.grader_versions}")
+            # a result filtered for an audience has lost its withheld items: one of them may be
+            # what changed, so the reader is told only what they can see did not
+            why.append("no input shown to this audience changed (items withheld from it may have)"
+                       if ctx.withheld else f"no input of this criterion changed{ctx.grader_versions}")
     concerns_old = {c.rule for c in o.concerns} if o else set()
     concerns_new = {c.rule for c in n.concerns} if n else set()
     for r in sorted(concerns_new - concerns_old):
@@ -479,6 +482,7 @@ class _Context:
         self.grader_new = new.meta.grader_version
         self.settings_changed = bool(settings)
         self.judgement_changes: dict[str, JudgementChange] = {}
+        self.withheld = bool(old.meta.withheld or new.meta.withheld)  # filtered: items are missing
         self.grader_versions = (f" (grader {self.grader_old} -> {self.grader_new})"
                                 if self.grader_old != self.grader_new else "")
 

@@ -51,6 +51,9 @@ def select_cases(cases: list[TestCase], patterns: Sequence[str]) -> list[TestCas
     with a word; all of them when there are no patterns."""
     if not patterns:
         return cases
+    if any(not p.strip() for p in patterns):  # "" is in every key: it would select every case
+        raise NothingSelected("a blank selects nothing in particular; give a criterion id or part of one "
+                              "(e.g. ENF-04, ENF), or 'pack', or leave -k out to run every case")
     wanted = [p.casefold() for p in patterns]
     chosen = [c for c in cases if any(w in file_key(c).casefold() for w in wanted)]
     if not chosen:

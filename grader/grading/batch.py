@@ -148,25 +148,29 @@ def grade_batch(
         _prepare_out_dir(Path(out_dir))
     report = BatchReport(ignored=[display_path(p) for p in ignored])
     seen: dict[str, str] = {}
-    with Grader(load_pack(pack_dir)) as grader, _long_lived_frozen():
-        total = len(inputs)
-        if progress is not None:
-            progress(0, total, "")
-        for n, path in enumerate(inputs, start=1):
-            shown = display_path(path)
-            try:
-                summary = _grade_one(grader, path, shown, out_dir, render, force, seen, audience)
-            except InputError as exc:
-                report.failed.append(BatchFailure(input=shown, problems=exc.problems))
-            except EngineError as exc:
-                report.failed.append(BatchFailure(input=shown, engine=True, problems=[
-                    Problem(file=shown, code="ENGINE", message=f"engine error: {exc}")]))
-            else:
-                report.graded.append(summary)
+    try:
+        with Grader(load_pack(pack_dir)) as grader, _long_lived_frozen():
+            total = len(inputs)
             if progress is not None:
-                progress(n, total, shown)
-    if out_dir is not None:
-        sync_folder(Path(out_dir))  # every result's rename, flushed to disk at once
+                progress(0, total, "")
+            for n, path in enumerate(inputs, start=1):
+                shown = display_path(path)
+                try:
+                    summary = _grade_one(grader, path, shown, out_dir, render, force, seen, audience)
+                except InputError as exc:
+                    report.failed.append(BatchFailure(input=shown, problems=exc.problems))
+                except EngineError as exc:
+                    report.failed.append(BatchFailure(input=shown, engine=True, problems=[
+                        Problem(file=shown, code="ENGINE", message=f"engine error: {exc}")]))
+                else:
+                    report.graded.append(summary)
+                if progress is not None:
+                    progress(n, total, shown)
+    finally:
+        if out_dir is not None:
+            # every result's rename, flushed to disk at once; a batch stopped part way (Ctrl-C,
+            # a signal) flushes what it wrote too (sync_folder never raises)
+            sync_folder(Path(out_dir))
     return report
 
 
@@ -175,7 +179,13 @@ def _long_lived_frozen() -> Iterator[None]:
     """Keep the cyclic collector off what lives through the whole batch (the pack, its YAML
     nodes, the compiled rules, every module): between forces the collector runs as usual, so
     memory stays bounded, but it no longer walks those hundreds of thousands of objects again
-    after each force (``gc.freeze``; about a tenth of a 43-force batch's time)."""
+    after each force (``gc.freeze``; about a tenth of a 43-force batch's time).
+
+    A program that froze objects of its own (before forking workers, say) is left as it was:
+    unfreezing would thaw its objects too, so the batch then freezes nothing."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield

@@ -167,6 +167,9 @@ def describe_roll(clause: RollClause) -> str:
 
 
 _FALSE_WHEN = re.compile(r"\s*\(false when [^)]*\)")
+#: "... good performance (true), or shows it does not (false)": what each value means. A need is
+#: the statement itself; the note, quoted, would say the opposite satisfies it too.
+_TRUE_OR_FALSE = re.compile(r"\s*\(true\)(?:,?\s*or\b[^()]*\(false\))?")
 
 
 def _meaning(description: str) -> str:
@@ -183,7 +186,8 @@ def _plain_test(t: Test, facts: dict[str, str], negate: bool) -> str:
     if t.subject == "fact" and t.name in facts:
         meaning = _meaning(facts[t.name])
         if isinstance(t.value, bool) and t.op in ("equals", "not_equals"):
-            meaning = _FALSE_WHEN.sub("", meaning)  # "(false when it does not)": said by the test itself
+            # "(false when it does not)", "(true), or ... (false)": said by the test itself
+            meaning = _TRUE_OR_FALSE.sub("", _FALSE_WHEN.sub("", meaning))
             holds = (t.value is True) == (t.op == "equals")
             return meaning if holds != negate else f"it is not so that {meaning}"
         if t.op == "exists":

@@ -3,7 +3,9 @@
 A judgement's reason is always shown (evidence ids the audience may not see become a count, as
 everywhere in the report). Who made it is shown by name to readers cleared above OFFICIAL (the
 force, the inspectorate); the public sees the role only ("Lead inspector"), unless the pack's
-``policy.judgements.public_names`` says names may be published. Sign-offs follow the same rule.
+``policy.judgements.public_names`` says names may be published. Sign-offs follow the same rule,
+and a name written in a reason is a role for the public too (report_view swaps them first:
+audience.result_for_names).
 """
 
 from __future__ import annotations

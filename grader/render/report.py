@@ -31,7 +31,7 @@ from typing import Any, Literal
 import jinja2
 import markupsafe
 
-from grader.audience import AUDIENCE_WORDS, Visibility, highest_marking
+from grader.audience import AUDIENCE_WORDS, Visibility, highest_marking, result_for_names
 from grader.models.common import MARKINGS, FactValue
 from grader.models.evidence import EvidenceItem
 from grader.models.result import (
@@ -377,8 +377,10 @@ def _cited(f: CriterionFinding) -> list[str]:
 def report_view(result: GradingResult, audience: str = "public") -> dict[str, Any]:
     """Everything the templates show, already filtered for ``audience``.
 
-    Nothing withheld from the audience is put in the view, so no template can leak it.
+    Nothing withheld from the audience is put in the view, so no template can leak it; people
+    the audience may not know by name are named by role, in every sentence too.
     """
+    result = result_for_names(result, audience)
     vis = Visibility.of(result, audience)
     fw = result.framework
     abbrs = {t.abbr.upper(): t.abbr for t in fw.glossary}

@@ -171,3 +171,14 @@ def test_shorten_ends_on_a_word_that_says_something() -> None:
     assert shorten("short", 72) == "short"
     assert shorten("at least one item that fact a is yes and fact b is no", 30) == "at least one item ..."
     assert len(shorten("x " * 100, 72)) <= 72
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_k_is_refused_not_read_as_every_case(pack_dir: Path, blank: str) -> None:
+    """A blank -k (an unset shell variable: -k "$CRIT") would contain-match every file and run
+    the whole pack under a heading that names an empty selection; it is a usage error instead."""
+    with pytest.raises(NothingSelected) as exc:
+        run_pack_tests(pack_dir, ["ENF-01", blank])
+    assert "a blank selects nothing in particular; give a criterion id" in str(exc.value)
+    code, out = _invoke("-k", blank)
+    assert code == 2 and "a blank selects nothing in particular" in " ".join(out.split())

@@ -260,3 +260,23 @@ def test_a_missing_result_file(tmp_path: Path, derbyshire_json: Path) -> None:
     res = runner.invoke(app, ["diff", str(derbyshire_json), str(tmp_path / "nope.json")])
     assert res.exit_code == EXIT_INPUT_ERROR
     assert "nope.json: RES-001 result file not found" in res.output
+
+
+def test_a_change_to_a_withheld_item_is_not_called_no_change(derbyshire_json: Path, tmp_path: Path) -> None:
+    """PMR-02 turns on OFFICIAL-SENSITIVE items: for the public the item that changed is withheld,
+    so the diff must not say that no input of the criterion changed (it did); it says that
+    nothing the reader may see changed. Unfiltered, the change itself is named."""
+    copy = copy_set(default_evidence(), tmp_path / "set")
+    replace_in_item(copy, "PMR-02-S4", "own_dedicated_surveillance: true", "own_dedicated_surveillance: false")
+    new = tmp_path / "new.json"
+    grade_to_file(copy, new)
+    res = runner.invoke(app, ["diff", str(derbyshire_json), str(new), "--audience", "public"],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "PMR-02" in flat and "meets -> fails" in flat
+    assert "no input of this criterion changed" not in flat and "PMR-02-S4" not in flat
+    assert "no input shown to this audience changed (items withheld from it may have)" in flat
+    unfiltered = " ".join(runner.invoke(app, ["diff", str(derbyshire_json), str(new)],
+                                        env={"COLUMNS": "200"}).output.split())
+    assert "PMR-02-S4 (strength) changed: facts.own_dedicated_surveillance true -> false" in unfiltered

@@ -90,3 +90,31 @@ def test_grading_pauses_the_collector_itself(monkeypatch) -> None:
         grader.grade(load_evidence(default_evidence()))
     assert seen and not any(seen)
     assert gc.isenabled()
+
+
+def test_a_batch_unfreezes_what_it_froze_and_nothing_a_caller_froze(tmp_path: Path) -> None:
+    """grade_batch keeps the collector off the pack's objects with gc.freeze for the batch only:
+    they are unfrozen after it, after an error too; and a program that had frozen objects of
+    its own (before forking workers, say) finds them still frozen."""
+    assert gc.get_freeze_count() == 0
+    grade_batch([default_evidence()], default_pack(), None, render_json)
+    assert gc.get_freeze_count() == 0
+
+    def stop(done: int, total: int, name: str) -> None:
+        if done:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        grade_batch([default_evidence()], default_pack(), None, render_json, progress=stop)
+    assert gc.get_freeze_count() == 0
+
+    kept = [[object()] for _ in range(100)]  # the caller's own long-lived objects
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(kept)
+        grade_batch([default_evidence()], default_pack(), tmp_path / "r", render_json)
+        # still frozen (a few frozen objects may be freed meanwhile), and none of the batch's added
+        assert frozen - 100 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()

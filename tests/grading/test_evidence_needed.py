@@ -80,3 +80,31 @@ def test_the_finding_the_terminal_and_the_reports_say_what_would_satisfy_it(no_i
         assert name not in public and name.replace("_", "\\_") not in public, name
     assert "mcu\\_dedicated\\_analyst is yes" in render_report(result, "md", "inspectorate")
     assert "Decided by no rule: the criterion's 'otherwise'." in render_report(result, "md", "inspectorate")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_overall_rise_alone_ends_its_sentence(no_intelligence: Path, pack_dir: Path, fmt: str) -> None:
+    """At the bottom of the scale the overall grade can only rise: its one line ends with a full
+    stop, not the semicolon that would lead into a 'to fall' line that is not there."""
+    result = grade_paths(no_intelligence, pack_dir)
+    assert result.overall is not None and result.overall.grade == "fails"
+    flat = " ".join(render_report(result, fmt, "public").split())
+    head = "to rise to Meets the standard, Intelligence: from Fails to meet the standard to Meets the standard"
+    assert f"{head}. Each pillar's section says what would change its grade." in flat
+    assert "to fall to" not in flat.split("Each pillar's section")[0]
+
+
+def test_a_true_or_false_note_in_a_description_is_not_a_need(pack_dir: Path) -> None:
+    """PEEL's catalogue says what each value means: "... good performance (true), or shows it
+    does not (false)". A need is the true case only: quoting the note would tell the reader that
+    a strength showing the force does NOT have the characteristic satisfies the rule."""
+    pack = load_pack(pack_dir.parent / "peel-2023").pack
+    meanings = {name: spec.description for name, spec in pack.facts.items()}
+    inv01 = next(c for c in pack.criteria if c.id == "INV-01")
+    good = next(r for r in inv01.rules if r.outcome == "good")
+    assert describe_need(good.when, meanings) == (
+        "a strength showing that the evidence shows the force has this characteristic of good performance")
+    for crit in pack.criteria:
+        for rule in crit.rules:
+            words = describe_need(rule.when, meanings)
+            assert "(true)" not in words and "(false)" not in words and "does not" not in words, (crit.id, words)

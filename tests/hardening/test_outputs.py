@@ -356,3 +356,39 @@ def test_a_stricter_umask_is_followed_too(tmp_path: Path) -> None:
     assert _modes(tmp_path) == {"a.json": "0o600", "set": "0o700", "set/items": "0o700",
                                 "set/items/a.yaml": "0o600"}
 
+
+
+def test_a_batch_that_stops_early_still_flushes_the_results_it_wrote(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch flushes its results folder once, after the last force; a batch stopped part way
+    (Ctrl-C, a signal, a bug) flushes it too, so the results already renamed into it survive a
+    power cut."""
+    from grader.grading.batch import grade_batch
+    from grader.render.json import render_json
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append("rename")
+        real_replace(src, dst)
+
+    def stop_after_the_first(done: int, total: int, name: str) -> None:
+        if done == 1:
+            raise KeyboardInterrupt
+
+    sets = [shutil.copytree(default_evidence(), tmp_path / "sets" / name) for name in ("a", "b")]
+    for n, folder in enumerate(sets):
+        manifest = folder / "evidence-set.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace("id: derbyshire-2008", f"id: set-{n}"),
+                            encoding="utf-8")
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        grade_batch(sets, default_pack(), tmp_path / "out", render_json, progress=stop_after_the_first)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["set-0.json"]
+    assert events[-3:] == ["fsync file", "rename", "fsync folder"]

@@ -98,3 +98,15 @@ def test_explain_for_the_public_names_the_role_only(judged_set: Path, target: li
         assert "A. Inspector" in force[1]
         assert "Lead inspector" in public[1]
     assert "A. Inspector" not in public[1]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_name_in_a_reason_is_a_role_for_the_public(tmp_path: Path, fmt: str) -> None:
+    """The report names people as the filtered result and explain do: a judgement's reason that
+    names the inspector reads by role for the public, by name for the cleared."""
+    ev = copy_set(tmp_path)
+    write_judgements(ev, INT06_FAILS.replace("The register exists", "A. Inspector found the register exists"))
+    public = report(ev, "--format", fmt)
+    assert "A. Inspector" not in public
+    assert "Lead inspector found the register exists" in public
+    assert "A. Inspector found the register exists" in report(ev, "--format", fmt, "--audience", "force")

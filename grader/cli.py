@@ -345,6 +345,18 @@ def _for_audience(results: list[tuple[str, GradingResult]], audience: Audience |
     return [(name, redact_result(r, audience.value)) for name, r in results]
 
 
+def _withheld_across(results: list[GradingResult], audience: Audience | None) -> int:
+    """How many distinct items ``audience`` does not see across ``results`` (one force's years
+    mostly hold the same items: adding each result's count would say 48 where 24 are withheld).
+    A result filtered before it was saved counts its recorded number too, as the largest."""
+    if audience is None:
+        return max((r.meta.withheld for r in results), default=0)
+    from grader.audience import Visibility
+
+    ids = set().union(*(Visibility.of(r, audience.value).withheld for r in results))
+    return len(ids) + max((r.meta.withheld for r in results), default=0)
+
+
 @app.command()
 @handles_errors
 def diff(
@@ -360,12 +372,13 @@ def diff(
     from grader.audience import banner
     from grader.render.diff import render_diff, render_diff_json
 
-    (_, before), (_, after) = _for_audience(load_results([old, new]), audience)
+    loaded = load_results([old, new])
+    (_, before), (_, after) = _for_audience(loaded, audience)
     changes = diff_results(before, after)
     if fmt is OutputFormat.json:
         _write_json(render_diff_json(changes))
     else:
-        line = banner(changes.marking, changes.audience, before.meta.withheld + after.meta.withheld)
+        line = banner(changes.marking, changes.audience, _withheld_across([r for _, r in loaded], audience))
         _banner(line)
         render_diff(changes, _stdout())
         _banner(line)

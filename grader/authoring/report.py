@@ -54,14 +54,15 @@ def select_cases(cases: list[TestCase], patterns: Sequence[str]) -> list[TestCas
     if any(not p.strip() for p in patterns):  # "" is in every key: it would select every case
         raise NothingSelected("a blank selects nothing in particular; give a criterion id or part of one "
                               "(e.g. ENF-04, ENF), or 'pack', or leave -k out to run every case")
+    keys = sorted({file_key(c) for c in cases})
+    unmatched = [p for p in patterns if not any(p.casefold() in k.casefold() for k in keys)]
+    if unmatched:  # a misspelt -k among good ones would otherwise quietly test less than asked
+        named = ", ".join(repr(p) for p in unmatched)
+        raise NothingSelected(f"{named} {'matches' if len(unmatched) == 1 else 'match'} no test file of the pack; "
+                              f"-k takes a criterion id or part of one (e.g. ENF-04, ENF), or 'pack' for the "
+                              f"whole-pack cases. Test files: {', '.join(keys)}")
     wanted = [p.casefold() for p in patterns]
-    chosen = [c for c in cases if any(w in file_key(c).casefold() for w in wanted)]
-    if not chosen:
-        keys = sorted({file_key(c) for c in cases})
-        raise NothingSelected(f"{' '.join(patterns)!r} matches no test file of the pack; -k takes a criterion id "
-                              f"or part of one (e.g. ENF-04, ENF), or 'pack' for the whole-pack cases. Test files: "
-                              f"{', '.join(keys)}")
-    return chosen
+    return [c for c in cases if any(w in file_key(c).casefold() for w in wanted)]
 
 
 def run_pack_tests(pack_dir: Path, select: Sequence[str] = ()) -> TestSummary:

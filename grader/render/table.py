@@ -63,7 +63,7 @@ def _reasons(f: CriterionFinding) -> list[Text]:
     for c in f.concerns:
         parts.append(plain(f"Concern ({c.concern}): {c.rationale}", style="italic"))
     for need in f.would_satisfy:  # in the catalogue's words; 'grader explain' gives the rules as written
-        parts.append(plain(f"Would give {need.outcome}: {need.evidence}", style="dim"))
+        parts.append(plain(f"Would give {need.outcome}: {need.evidence}.", style="dim"))
     return parts
 
 

@@ -129,6 +129,10 @@ def test_k_matching_nothing_is_a_usage_error_listing_the_test_files(pack_dir: Pa
     assert "ENF-01, ENF-02, ENF-03, INT-01" in str(exc.value) and str(exc.value).endswith("pack")
     code, out = _invoke("-k", "ENF-04")
     assert code == 2 and "matches no test file" in out
+    # a misspelt -k beside good ones is named, never quietly dropped
+    with pytest.raises(NothingSelected) as exc:
+        run_pack_tests(pack_dir, ["ENF-01", "ENF-O2", "XYZ"])
+    assert str(exc.value).startswith("'ENF-O2', 'XYZ' match no test file of the pack")
 
 
 def test_verbose_and_quiet_together_are_refused() -> None:

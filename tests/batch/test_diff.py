@@ -277,6 +277,8 @@ def test_a_change_to_a_withheld_item_is_not_called_no_change(derbyshire_json: Pa
     assert "PMR-02" in flat and "meets -> fails" in flat
     assert "no input of this criterion changed" not in flat and "PMR-02-S4" not in flat
     assert "no input shown to this audience changed (items withheld from it may have)" in flat
+    # the banner counts the items withheld, not the same 24 items once per year
+    assert "OFFICIAL: for the public; 24 items marked above OFFICIAL withheld" in flat
     unfiltered = " ".join(runner.invoke(app, ["diff", str(derbyshire_json), str(new)],
                                         env={"COLUMNS": "200"}).output.split())
     assert "PMR-02-S4 (strength) changed: facts.own_dedicated_surveillance true -> false" in unfiltered

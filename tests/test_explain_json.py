@@ -136,3 +136,17 @@ def test_a_closest_miss_among_withheld_items_is_counted_not_described(ids: dict[
     for a, b in hidden:
         assert {m["item"] for m in a["misses"]} - {m["item"] for m in b["misses"]} <= ids["withheld"]
         assert len(a["misses"]) == len(b["misses"]) + b["withheld"]
+
+
+
+def test_a_side_matched_by_withheld_items_keeps_their_count() -> None:
+    """A pair whose one side matched (the closest miss is on the other): the public sees the
+    items it may see and how many more matched, as the text says "1 withheld item"."""
+    from grader.authoring.closest import SideMisses
+    from grader.authoring.explain import _miss_data
+
+    side = SideMisses(label="first", scope="criterion", in_scope=3, matched=["PRE-06-S1", "PRE-06-S2"], misses=[])
+    shown = _miss_data(side, {}, "PRE-06", "prevention", frozenset({"PRE-06-S2"}))
+    assert (shown["matched_by"], shown["withheld"]) == (["PRE-06-S1"], 1)
+    hidden = _miss_data(side, {}, "PRE-06", "prevention", frozenset({"PRE-06-S1", "PRE-06-S2"}))
+    assert (hidden["matched_by"], hidden["withheld"]) == ([], 2)

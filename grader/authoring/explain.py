@@ -516,8 +516,9 @@ def _miss_data(side: SideMisses, statements: dict, crit_id: str, pillar: str,  #
                withheld: frozenset[str]) -> dict[str, Any]:
     """A clause's closest miss (or why there is none), as :func:`_miss_lines` words it."""
     out: dict[str, Any] = {"side": side.label or None, "matched_by": None, "none": None, "withheld": 0, "misses": []}
-    if side.label and side.matched:
-        out["matched_by"] = list(side.matched)
+    if side.label and side.matched:  # the items shown, and how many this audience may not see
+        out["matched_by"] = [i for i in side.matched if i not in withheld]
+        out["withheld"] = sum(1 for i in side.matched if i in withheld)
     elif not side.misses:
         out["none"] = _no_miss(side, crit_id, pillar)
     else:

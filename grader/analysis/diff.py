@@ -390,7 +390,8 @@ def _judgement_why(o: AppliedJudgement | None, n: AppliedJudgement | None) -> st
     names = ("outcome", "by", "role", "date", "expires", "rule_outcome", "state", "reason")
     parts = ["reason reworded" if name == "reason"
              else f"{name} {_short(getattr(o, name))} -> {_short(getattr(n, name))}"
-             for name in names if getattr(o, name) != getattr(n, name)]
+             for name in names if getattr(o, name) != getattr(n, name)
+             and (name == "reason" or _short(getattr(o, name)) != _short(getattr(n, name)))]  # never "X -> X"
     return f"the inspectors' judgement changed: {'; '.join(parts) or 'where it is written'}"
 
 

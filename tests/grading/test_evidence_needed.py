@@ -95,15 +95,15 @@ def test_the_overall_rise_alone_ends_its_sentence(no_intelligence: Path, pack_di
 
 
 def test_a_true_or_false_note_in_a_description_is_not_a_need(pack_dir: Path) -> None:
-    """PEEL's catalogue says what each value means: "... good performance (true), or shows it
-    does not (false)". A need is the true case only: quoting the note would tell the reader that
+    """PEEL's catalogue says what each value means: "... good performance, as the evidence shows
+    (true), or the evidence shows it does not (false)". A need is the true case only: quoting the note would tell the reader that
     a strength showing the force does NOT have the characteristic satisfies the rule."""
     pack = load_pack(pack_dir.parent / "peel-2023").pack
     meanings = {name: spec.description for name, spec in pack.facts.items()}
     inv01 = next(c for c in pack.criteria if c.id == "INV-01")
     good = next(r for r in inv01.rules if r.outcome == "good")
     assert describe_need(good.when, meanings) == (
-        "a strength showing that the evidence shows the force has this characteristic of good performance")
+        "a strength showing that the force has this characteristic of good performance, as the evidence shows")
     for crit in pack.criteria:
         for rule in crit.rules:
             words = describe_need(rule.when, meanings)

@@ -177,7 +177,8 @@ class Visibility:
 def redact_result(result: GradingResult, audience: str) -> GradingResult:
     """A copy of ``result`` holding only what ``audience`` may see.
 
-    Withheld items leave ``evidence``, ``indicators`` and every list of ids; any record in a
+    Withheld items leave ``evidence``, ``indicators`` and every list of ids, and a document only
+    they cite leaves ``documents`` (its title and reference describe them); any record in a
     list that names a withheld item by ``id`` (an unused item, say) leaves its list; every
     sentence has withheld ids replaced by a count. Grades, outcomes and counts are untouched:
     a reader sees the same judgement, resting on fewer named items. The result's ``meta``
@@ -187,6 +188,10 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
     data = result.model_dump(mode="json")
     if vis.withheld:
         evidence = [e for e in data.pop("evidence") if e["id"] not in vis.withheld]
+        cited = {e["source"]["document"] for e in evidence}
+        # a document only withheld items cite is their source: not even its key is shown
+        data["documents"] = {k: d for k, d in data["documents"].items()
+                             if k in cited or not any(e.source.document == k for e in result.evidence)}
         data = redact_value(data, vis)
         data["evidence"] = redact_value(evidence, vis)
     if not names_shown(result, audience):

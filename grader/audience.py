@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from grader.models.common import MARKINGS, Marking
 from grader.models.evidence import EvidenceItem
+from grader.models.judgement import SignOffStatus
 from grader.models.result import GradingResult
 
 Audience = Literal["public", "force", "inspectorate"]
@@ -55,6 +56,14 @@ def highest_marking(markings: Iterable[str]) -> Marking:
 def withheld_words(n: int) -> str:
     """``1 withheld item`` / ``3 withheld items``."""
     return f"{n} withheld item{'' if n == 1 else 's'}"
+
+
+def withheld_files(n: int) -> str:
+    """``1 withheld file`` / ``3 withheld files``."""
+    return f"{n} withheld file{'' if n == 1 else 's'}"
+
+
+_WITHHELD_FILES = re.compile(r"(\d+) withheld files?")
 
 
 @dataclass(frozen=True)
@@ -180,12 +189,15 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
     Withheld items leave ``evidence``, ``indicators`` and every list of ids, and a document only
     they cite leaves ``documents`` (its title and reference describe them); any record in a
     list that names a withheld item by ``id`` (an unused item, say) leaves its list; every
-    sentence has withheld ids replaced by a count. Grades, outcomes and counts are untouched:
+    sentence has withheld ids replaced by a count; a stale sign-off names only the changed files
+    the audience may read (:func:`signoff_for`). Grades, outcomes and counts are untouched:
     a reader sees the same judgement, resting on fewer named items. The result's ``meta``
     records the audience and how many items were withheld.
     """
     vis = Visibility.of(result, audience)
     data = result.model_dump(mode="json")
+    signoff = signoff_for(result, audience)
+    data["signoff"] = None if signoff is None else signoff.model_dump(mode="json")
     if vis.withheld:
         evidence = [e for e in data.pop("evidence") if e["id"] not in vis.withheld]
         cited = {e["source"]["document"] for e in evidence}
@@ -204,6 +216,36 @@ def redact_result(result: GradingResult, audience: str) -> GradingResult:
     meta["marking"] = highest_marking(e["marking"] for e in data["evidence"])
     meta["inputs"] = [f for f in meta["inputs"] if MARKINGS.index(f["marking"]) <= MARKINGS.index(vis.ceiling)]
     return GradingResult.model_validate_json(json.dumps(data))  # JSON mode: strict models read dates as text
+
+
+def signoff_for(result: GradingResult, audience: str) -> SignOffStatus | None:
+    """``result.signoff`` as ``audience`` may read it: of the input files changed since the last
+    sign-off, those marked above the audience's ceiling are counted ("2 withheld files"), not
+    named, in the list and in the message; so is a file no longer among the inputs, whose marking
+    is unknown (named to no reader below SECRET)."""
+    status = result.signoff
+    if status is None or not status.changed:
+        return status
+    # imported here: grading.signoff reads the inputs through analysis.diff, which imports this module
+    from grader.grading.signoff import signed_markings
+
+    markings = signed_markings(result)
+    top = MARKINGS.index(AUDIENCE_CEILING[audience])
+    kept: list[str] = []
+    hidden = 0
+    for entry in status.changed:  # "path (changed|added|removed)", or a count a filter left
+        if m := _WITHHELD_FILES.fullmatch(entry):
+            hidden += int(m.group(1))
+        elif MARKINGS.index(markings.get(entry.rpartition(" (")[0], "SECRET")) <= top:
+            kept.append(entry)
+        else:
+            hidden += 1
+    changed = kept + ([withheld_files(hidden)] if hidden else [])
+    if changed == status.changed:
+        return status
+    # the message lists the files as ", ".join(changed) (grading/signoff.py)
+    message = status.message.replace(", ".join(status.changed), ", ".join(changed), 1)
+    return status.model_copy(update={"changed": changed, "message": message})
 
 
 def names_shown(result: GradingResult, audience: str) -> bool:

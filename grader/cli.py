@@ -589,7 +589,9 @@ def report(
 
         result = grade_paths(evidence or default_evidence(), rules or default_pack(), judgements)
     if require_signoff:
-        _require_signoff(result)
+        from grader.audience import redact_result
+
+        _require_signoff(redact_result(result, audience.value))  # the refusal names what the report may
     text = render_report(result, fmt.value, audience.value)
     if out is not None and not _to_stdout(out):
         write_atomic(out, text)

@@ -9,7 +9,8 @@ or lapsed). Nothing is re-graded, so the explanation is of what was actually con
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -157,8 +158,10 @@ def _prefix_of(inputs: list[InputFile], manifest: str) -> str | None:
     return None
 
 
-def split_inputs(result: GradingResult) -> tuple[dict[str, str], dict[str, str]]:
-    """Pack files and evidence files, each ``{path inside its folder: sha256}``.
+def split_inputs(result: GradingResult, value: Callable[[InputFile], str] = attrgetter("sha256")
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """Pack files and evidence files, each ``{path inside its folder: sha256}`` (or another
+    ``value`` of the file: its marking, say).
 
     Paths drop the folder's own name, so the same set copied to another folder compares equal.
     """
@@ -170,11 +173,11 @@ def split_inputs(result: GradingResult) -> tuple[dict[str, str], dict[str, str]]
     for f in inputs:
         head, _, tail = f.path.partition("/")
         if pack_prefix is not None and head == pack_prefix and tail:
-            pack[tail] = f.sha256
+            pack[tail] = value(f)
         elif set_prefix is not None and head == set_prefix and tail:
-            evidence[tail] = f.sha256
+            evidence[tail] = value(f)
         else:
-            evidence[f.path] = f.sha256
+            evidence[f.path] = value(f)
     return pack, evidence
 
 

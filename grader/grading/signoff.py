@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 
 from grader.analysis.diff import split_inputs
+from grader.models.common import Marking
 from grader.models.judgement import JudgementPolicy, SignedFile, Signer, SignOff, SignOffStatus
 from grader.models.result import GradingResult
 
@@ -27,6 +28,13 @@ def signed_files(result: GradingResult) -> list[SignedFile]:
     pack, evidence = split_inputs(result)
     files = [(f"pack/{p}", h) for p, h in pack.items()] + [(f"set/{p}", h) for p, h in evidence.items()]
     return [SignedFile(path=p, sha256=h) for p, h in sorted(files)]
+
+
+def signed_markings(result: GradingResult) -> dict[str, Marking]:
+    """The protective marking of every input file of ``result``, by its name in a sign-off
+    (as :func:`signed_files` names it)."""
+    pack, evidence = split_inputs(result, lambda f: f.marking)
+    return {**{f"pack/{p}": m for p, m in pack.items()}, **{f"set/{p}": m for p, m in evidence.items()}}
 
 
 def grades_of(result: GradingResult) -> dict[str, str]:
@@ -76,6 +84,7 @@ def signoff_status(result: GradingResult, records: Sequence[SignOff], policy: Ju
         what = ("changed since: " + ", ".join(changed)) if changed else \
             f"the input files are the same but the grades differ (signed with grader {last.grader_version})"
         return SignOffStatus(status="stale", needed=needed, changed=changed,
+                             last=Signer(by=last.by, role=last.role, date=last.date, note=last.note),
                              message=f"sign-off by {last.by} on {last.date} is stale: {what}; sign off again")
     signers = [Signer(by=r.by, role=r.role, date=r.date, note=r.note) for r in valid]
     people = {s.by for s in signers}

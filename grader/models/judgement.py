@@ -156,4 +156,6 @@ class SignOffStatus(_Out):
     needed: int = Field(default=1, description="distinct signers the pack requires")
     changed: list[str] = Field(default_factory=list,
                                description="stale: input files added, removed or changed since the last sign-off")
+    last: Signer | None = Field(default=None, description="stale: the last sign-off, which these inputs or grades "
+                                                          "no longer match")
     message: str

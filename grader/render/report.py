@@ -31,7 +31,7 @@ from typing import Any, Literal
 import jinja2
 import markupsafe
 
-from grader.audience import AUDIENCE_WORDS, Visibility, highest_marking, result_for_names
+from grader.audience import AUDIENCE_WORDS, Visibility, highest_marking, result_for_names, signoff_for
 from grader.models.common import MARKINGS, FactValue
 from grader.models.evidence import EvidenceItem
 from grader.models.result import (
@@ -707,7 +707,7 @@ def report_view(result: GradingResult, audience: str = "public") -> dict[str, An
                    for x in [*(c for p in pillars for c in p["criteria"]), *pillars,
                              *([{"id": "overall", "title": "The overall grade", **overall}] if overall else [])]
                    if x.get("judgement") is not None],
-        "signoff": signoff_view(result.signoff, names),
+        "signoff": signoff_view(signoff_for(result, audience), names),
     }
 
 

@@ -2,8 +2,11 @@
 judgement that cites one of them, a sign-off that went stale when their file changed; every
 output for the public (and the force) is searched for each canary.
 
-A leak this found: the filtered result kept the set's ``documents`` entry of a document only
-withheld items cite (its key, title, publisher, reference).
+Two leaks this found: the filtered result kept the set's ``documents`` entry of a document only
+withheld items cite (its key, title, publisher, reference); and a stale sign-off named its
+signer to the public and, for the public and the force, the SECRET file that changed since
+(``set/items/zz-canary.yaml (changed)``), in the result, the table, the report and the
+``--require-signoff`` refusal.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from grader.bundled import default_evidence
+from grader.audience import redact_result
+from grader.bundled import default_evidence, default_pack
 from grader.cli import app
+from grader.grading.run import grade_paths
 
 DOCUMENT = """documents:
   zq-doc-kestrel:
@@ -115,6 +120,7 @@ def test_the_canaries_are_there_for_the_inspectorate(canary_set: Path) -> None:
     assert result["signoff"]["status"] == "stale"
     assert f"set/items/{FILE} (changed)" in result["signoff"]["changed"]
     assert SIGNER in result["signoff"]["message"]
+    assert result["signoff"]["last"]["by"] == SIGNER
 
 
 @pytest.mark.parametrize("audience", ["public", "force"])
@@ -123,3 +129,74 @@ def test_a_filtered_result_keeps_no_document_only_withheld_items_cite(canary_set
     assert list(result["documents"]) == ["hmic-2008-derbyshire-major-crime"]
     text = json.dumps(result)
     assert not [c for c in ("zq-doc-kestrel", "HALIBUTMOTH", "BRAMBLEFINCH", "NUTHATCHPLUM") if c in text]
+
+
+@pytest.mark.parametrize("audience", ["public", "force"])
+def test_a_stale_signoff_names_no_withheld_file_and_no_name_the_audience_may_not_read(
+        canary_set: Path, audience: str) -> None:
+    result = json.loads(_ok("grade", canary_set, "--format", "json", "--audience", audience))
+    status = result["signoff"]
+    assert status["status"] == "stale"
+    # the manifest is OFFICIAL; the canaries' file is SECRET
+    assert status["changed"] == ["set/evidence-set.yaml (changed)", "1 withheld file"]
+    assert "changed since: set/evidence-set.yaml (changed), 1 withheld file; sign off again" in status["message"]
+    if audience == "public":
+        assert status["message"].startswith("sign-off by Head of inspection on 2008-07-25 is stale")
+    else:
+        assert status["message"].startswith(f"sign-off by {SIGNER} on 2008-07-25 is stale")
+    _assert_clean(_ok("grade", canary_set, "--audience", audience), audience)
+
+
+@pytest.mark.parametrize("audience", ["public", "force"])
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_report_lists_no_withheld_file_changed_since_the_signoff(canary_set: Path, audience: str,
+                                                                     fmt: str) -> None:
+    text = _ok("report", canary_set, "--audience", audience, "--format", fmt, "--out", "-")
+    assert "1 withheld file" in text
+    _assert_clean(text, audience)
+
+
+@pytest.mark.parametrize("command", ["grade", "report"])
+def test_the_require_signoff_refusal_is_filtered_for_the_audience(canary_set: Path, command: str) -> None:
+    code, out, err = _run(command, canary_set, "--audience", "public", "--require-signoff")
+    assert code == 1 and "SIGN-001" in err
+    assert ("sign-off by Head of inspection on 2008-07-25 is stale: changed since: set/evidence-set.yaml (changed), "
+            "1 withheld file; sign off again") in err
+    _assert_clean(out + err, "public")
+
+
+def test_filtering_a_filtered_signoff_again_keeps_its_count(canary_set: Path) -> None:
+    result = grade_paths(canary_set, default_pack())
+    public = redact_result(result, "public")
+    for audience in ("public", "force", "inspectorate"):
+        again = redact_result(public, audience).signoff
+        assert again is not None and again.changed == ["set/evidence-set.yaml (changed)", "1 withheld file"]
+        assert again.message == public.signoff.message  # type: ignore[union-attr]
+    assert redact_result(result, "inspectorate").signoff == result.signoff
+
+
+def test_every_other_output_for_the_public_is_clean(canary_set: Path, tmp_path: Path) -> None:
+    """explain, OSCAL, diff and moderate, which the hunt found clean, kept clean; and a public result
+    read back for the inspectorate (which carried the stale sign-off's file)."""
+    public = tmp_path / "public.json"
+    _ok("grade", canary_set, "--format", "json", "--audience", "public", "--out", public)
+    full = tmp_path / "full.json"
+    _ok("grade", canary_set, "--format", "json", "--out", full)
+    other = tmp_path / "other"
+    shutil.copytree(canary_set, other)
+    manifest = other / "evidence-set.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("id: derbyshire-2008", "id: other-2008", 1)
+                        .replace("force: Derbyshire Constabulary", "force: Other Police", 1), encoding="utf-8")
+    other_full = tmp_path / "other.json"
+    _ok("grade", other, "--format", "json", "--out", other_full)
+    outputs = [
+        *(_ok("explain", *target, canary_set, "--audience", "public", "--format", fmt)
+          for target in (["INT-06"], ["--pillar", "intelligence"], ["--overall"]) for fmt in ("text", "json")),
+        _ok("export", "oscal", canary_set, "--audience", "public", "--out", "-"),
+        _ok("diff", full, full, "--audience", "public", "--format", "json"),
+        _ok("moderate", full, other_full, "--audience", "public"),
+        _ok("report", "--from-result", public, "--audience", "inspectorate", "--out", "-"),
+    ]
+    for text in outputs:
+        _assert_clean(text, "public")
+    assert "withheld item" in outputs[0]

@@ -73,7 +73,7 @@ def _print_judgements(report: ModerationReport, console: Console, labels: dict[s
         return
     title = "Where inspectors overrode the rules (applied judgements)"
     rows = [[plain(j.target), plain(labels[j.evidence_set]), plain(j.outcome), plain(j.rule_outcome),
-             plain(f"{j.by} ({j.role})"),
+             plain(_who(j.by, j.role)),
              plain(j.reason)] for j in report.judgements]
     table = fitted_table(console, [Column("Target"), Column("Force", grow=1), Column("Judged"), Column("Rules gave"),
                                    Column("By", grow=1), Column("Reason", grow=2, readable=24)], rows,
@@ -85,7 +85,7 @@ def _print_judgements(report: ModerationReport, console: Console, labels: dict[s
     for j in report.judgements:
         head = Text.assemble((visible(j.target), "bold"),
                              visible(f" {labels[j.evidence_set]}: {j.outcome} (rules: {j.rule_outcome})"))
-        console.print(stacked(console, head, [plain(f"by {j.by} ({j.role})"), plain(j.reason)]))
+        console.print(stacked(console, head, [plain(f"by {_who(j.by, j.role)}"), plain(j.reason)]))
 
 
 def _print_disparities(report: ModerationReport, console: Console, labels: dict[str, str]) -> None:
@@ -148,3 +148,8 @@ def _print_thin(report: ModerationReport, console: Console, labels: dict[str, st
         head = Text.assemble((visible(t.criterion), "bold"), visible(f" {labels[t.evidence_set]}: {t.outcome}"))
         console.print(stacked(console, head, [plain(f"{t.cited} items cited; peers' median {t.peer_median:g} "
                                                     f"over {t.peers} forces")]))
+
+
+def _who(by: str, role: str) -> str:
+    """``Name (role)``; the role once when a filtered result already shows it for the name."""
+    return role if by == role else f"{by} ({role})"

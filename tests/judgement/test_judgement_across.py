@@ -82,6 +82,10 @@ def test_moderate_lists_where_inspectors_overrode_the_rules(tmp_path: Path) -> N
     code, out, _ = grader("moderate", results)
     flat = " ".join(out.split())
     assert "Where inspectors overrode the rules" in flat and "1 judgement" in flat and "1 judgements" not in flat
+    assert "A. Inspector (Lead inspector)" in flat
+    public = " ".join(grader("moderate", results, "--audience", "public")[1].split())
+    assert "Lead inspector" in public and "A. Inspector" not in public
+    assert "Lead inspector (Lead inspector)" not in public  # the role once, where the name was
 
 
 def test_diff_states_a_judgement_on_a_pillar_once(tmp_path: Path) -> None:

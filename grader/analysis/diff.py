@@ -282,7 +282,7 @@ def describe_item(ch: ItemChange, cited_before: bool, cited_now: bool) -> str:
 def _status(o: CriterionFinding, n: CriterionFinding) -> CriterionStatus | None:
     if o.outcome != n.outcome:
         return "outcome"
-    if (o.assessed_outcome != n.assessed_outcome or o.decided_by != n.decided_by or o.judgement != n.judgement
+    if (o.assessed_outcome != n.assessed_outcome or o.decided_by != n.decided_by or not _judged_alike(o.judgement, n.judgement)
             or _rule(o.mitigation) != _rule(n.mitigation) or _rule(o.uplift) != _rule(n.uplift)
             or [c.rule for c in o.concerns] != [c.rule for c in n.concerns]):
         return "reasoning"
@@ -350,7 +350,7 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
                 why.append(f"uplift {_rule(n.uplift)} now applies")
             else:
                 why.append(f"uplift {_rule(o.uplift)} replaced by {_rule(n.uplift)}")
-        if o.judgement != n.judgement:
+        if not _judged_alike(o.judgement, n.judgement):
             why.append(_judgement_why_stated(o.judgement, n.judgement, ctx.judgement_changes.get(cid)))
         elif not mine and not rule_changed and not ctx.pack_changed:
             # a result filtered for an audience has lost its withheld items: one of them may be
@@ -378,9 +378,29 @@ def _criterion_change(cid: str, o: CriterionFinding | None, n: CriterionFinding 
         evidence_removed=[ch.id for ch in mine if ch.change == "removed"],
         evidence_changed=[ch.id for ch in mine if ch.change == "changed"],
         rule_changed=rule_changed,
-        judgement_changed=o is not None and n is not None and o.judgement != n.judgement,
+        judgement_changed=o is not None and n is not None and not _judged_alike(o.judgement, n.judgement),
         why=why,
     )
+
+
+def _body(result: GradingResult) -> dict[str, Any]:
+    """A result without its meta, and without where each judgement was read (``at``, a path
+    like the inputs' in meta), for "did anything but the place change"."""
+    body = result.model_dump(exclude={"meta"})
+    for record in body.get("judgements", []):
+        record.pop("at", None)
+    for finding in [*body.get("criteria", []), *body.get("pillars", []), body.get("overall") or {}]:
+        if isinstance(finding.get("judgement"), dict):
+            finding["judgement"].pop("at", None)
+    return body
+
+
+def _judged_alike(o: AppliedJudgement | None, n: AppliedJudgement | None) -> bool:
+    """The same judgement, wherever its file is: ``at`` (folder, file and line) says where it was
+    read, as an input's path does, and a set copied to another folder has changed nothing."""
+    if o is None or n is None:
+        return o is n
+    return o.model_dump(exclude={"at"}) == n.model_dump(exclude={"at"})
 
 
 def _judgement_why(o: AppliedJudgement | None, n: AppliedJudgement | None) -> str:
@@ -456,7 +476,7 @@ def _grade_change(o: GradeFinding | None, n: GradeFinding | None, below: dict[st
             why.append("the pack's settings changed (see settings)")
         if ctx.manifest_changed:
             why.append(f"the pack's roll-up policy may have changed ({PACK_MANIFEST})")
-        if o.judgement != n.judgement:
+        if not _judged_alike(o.judgement, n.judgement):
             why.append(_judgement_why_stated(o.judgement, n.judgement, ctx.judgement_changes.get(either.id)))
         if not why:
             moved = o.grade != n.grade or o.assessed_grade != n.assessed_grade or o.capped_by != n.capped_by
@@ -468,7 +488,7 @@ def _grade_change(o: GradeFinding | None, n: GradeFinding | None, below: dict[st
         capped_by=Change(was=o.capped_by if o else None, now=n.capped_by if n else None),
         rationale_changed=(o.rationale if o else None) != (n.rationale if n else None),
         follows_from=follows, why=why,
-        judgement_changed=o is not None and n is not None and o.judgement != n.judgement,
+        judgement_changed=o is not None and n is not None and not _judged_alike(o.judgement, n.judgement),
     )
 
 
@@ -536,8 +556,7 @@ def diff_results(old: GradingResult, new: GradingResult) -> ResultDiff:
                else _grade_change(old.overall, new.overall, pillar_names, ctx, "overall", ("pillar", "pillars")))
 
     same_inputs = not pack_files and not evidence_files and not records
-    old_body = old.model_dump(exclude={"meta"})
-    new_body = new.model_dump(exclude={"meta"})
+    old_body, new_body = _body(old), _body(new)
     no_change = same_inputs and not ctx.pack_changed and old_body == new_body
     if same_inputs and old_body != new_body and not criteria and not pillars and overall is None:
         notes.append("the inputs are the same but the results differ outside the grades "

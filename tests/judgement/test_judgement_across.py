@@ -112,3 +112,15 @@ def test_diff_states_a_judgement_on_a_pillar_once(tmp_path: Path) -> None:
     # once: as the pillar's reason (not "its reason's wording changed", nor again as a judgement line)
     assert code == 0 and words.count("A. Inspector") == 1, out
     assert "wording" not in words and "judgement added" not in words
+
+
+def test_a_judged_set_copied_to_another_folder_is_no_change(tmp_path: Path) -> None:
+    """A judgement's ``at`` names its folder; moving the set changes no judgement."""
+    here = copy_set(tmp_path / "here")
+    write_judgements(here, INT06_FAILS)
+    there = copy_set(tmp_path / "there")
+    write_judgements(there, INT06_FAILS)
+    d = diff(result_file(here, tmp_path / "here.json"), result_file(there, tmp_path / "there.json"))
+    assert d["no_change"], d
+    code, out, _ = grader("diff", tmp_path / "here.json", tmp_path / "there.json")
+    assert code == 0 and "where it is written" not in out and "no change" in out

@@ -103,12 +103,18 @@ def test_a_changed_fact_is_named_with_old_and_new_values(derbyshire_json: Path, 
     assert c.outcome.now == new.criterion("ENF-01").outcome
 
 
-def test_a_changed_rule_and_pack_version_are_named(derbyshire_json: Path, tmp_path: Path) -> None:
+def _pack_at_version_1_1(tmp_path: Path) -> Path:
+    """A copy of the bundled pack whose manifest says version 1.1.0."""
     pack = tmp_path / "pack"
     shutil.copytree(default_pack(), pack)
     manifest = pack / "pack.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1),
                         encoding="utf-8")
+    return pack
+
+
+def test_a_changed_rule_and_pack_version_are_named(derbyshire_json: Path, tmp_path: Path) -> None:
+    pack = _pack_at_version_1_1(tmp_path)
     crit = pack / "criteria" / "ENF-01.yaml"
     text = crit.read_text(encoding="utf-8")
     assert "at_least: 2" in text
@@ -126,11 +132,7 @@ def test_a_changed_rule_and_pack_version_are_named(derbyshire_json: Path, tmp_pa
 
 
 def test_a_pack_change_is_referred_to_not_restated_by_each_criterion(derbyshire_json: Path, tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    shutil.copytree(default_pack(), pack)
-    manifest = pack / "pack.yaml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1),
-                        encoding="utf-8")
+    pack = _pack_at_version_1_1(tmp_path)
     copy = copy_set(default_evidence(), tmp_path / "set")
     for item in ("ENF-01-S4", "ENF-03-S1"):
         remove_item(copy, item)

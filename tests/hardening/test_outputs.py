@@ -270,8 +270,9 @@ def test_after_sigkill_mid_swap_the_users_folder_is_put_back(tmp_path: Path) -> 
 # fsync and permissions
 
 
-def test_the_file_is_flushed_before_the_rename_and_the_folder_after(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def disk_events(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each fsync (of a file or a folder) and each rename, in order, as they happen."""
     events: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
 
@@ -285,6 +286,21 @@ def test_the_file_is_flushed_before_the_rename_and_the_folder_after(tmp_path: Pa
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
+    return events
+
+
+def _two_sets(tmp_path: Path) -> list[Path]:
+    """Two copies of the bundled set with ids of their own (set-0, set-1), for a batch."""
+    sets = [shutil.copytree(default_evidence(), tmp_path / "sets" / name) for name in ("a", "b")]
+    for n, folder in enumerate(sets):
+        manifest = folder / "evidence-set.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace("id: derbyshire-2008", f"id: set-{n}"),
+                            encoding="utf-8")
+    return sets
+
+
+def test_the_file_is_flushed_before_the_rename_and_the_folder_after(tmp_path: Path, disk_events: list[str]) -> None:
+    events = disk_events
     write_atomic(tmp_path / "a.json", "{}\n")
     assert events == ["fsync file", "rename", "fsync folder"]
 
@@ -293,11 +309,7 @@ def test_the_file_is_flushed_before_the_rename_and_the_folder_after(tmp_path: Pa
     from grader.render.json import render_json
 
     events.clear()
-    sets = [shutil.copytree(default_evidence(), tmp_path / "sets" / name) for name in ("a", "b")]
-    for n, folder in enumerate(sets):
-        manifest = folder / "evidence-set.yaml"
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace("id: derbyshire-2008", f"id: set-{n}"),
-                            encoding="utf-8")
+    sets = _two_sets(tmp_path)
     report = grade_batch(sets, default_pack(), tmp_path / "out", render_json)
     assert not report.failed and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["set-0.json", "set-1.json"]
     assert events == ["fsync file", "rename", "fsync file", "rename", "fsync folder"]
@@ -358,37 +370,19 @@ def test_a_stricter_umask_is_followed_too(tmp_path: Path) -> None:
 
 
 
-def test_a_batch_that_stops_early_still_flushes_the_results_it_wrote(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_that_stops_early_still_flushes_the_results_it_wrote(tmp_path: Path, disk_events: list[str]) -> None:
     """A batch flushes its results folder once, after the last force; a batch stopped part way
     (Ctrl-C, a signal, a bug) flushes it too, so the results already renamed into it survive a
     power cut."""
     from grader.grading.batch import grade_batch
     from grader.render.json import render_json
 
-    events: list[str] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd: int) -> None:
-        events.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
-        real_fsync(fd)
-
-    def replace(src: str, dst: str) -> None:
-        events.append("rename")
-        real_replace(src, dst)
-
     def stop_after_the_first(done: int, total: int, name: str) -> None:
         if done == 1:
             raise KeyboardInterrupt
 
-    sets = [shutil.copytree(default_evidence(), tmp_path / "sets" / name) for name in ("a", "b")]
-    for n, folder in enumerate(sets):
-        manifest = folder / "evidence-set.yaml"
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace("id: derbyshire-2008", f"id: set-{n}"),
-                            encoding="utf-8")
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    sets = _two_sets(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         grade_batch(sets, default_pack(), tmp_path / "out", render_json, progress=stop_after_the_first)
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["set-0.json"]
-    assert events[-3:] == ["fsync file", "rename", "fsync folder"]
+    assert disk_events[-3:] == ["fsync file", "rename", "fsync folder"]

@@ -275,7 +275,7 @@ def result_for_names(result: GradingResult, audience: str) -> GradingResult:
     evidence themselves (the report) but must name people as the filtered result does."""
     if names_shown(result, audience):
         return result
-    swapped = _roles_for_names(result.model_dump(mode="json"))
+    swapped = people_for_audience(result.model_dump(mode="json"), result, audience)
     return GradingResult.model_validate_json(json.dumps(swapped))  # JSON mode: strict models read dates as text
 
 
@@ -329,6 +329,16 @@ def redact_value(value: Any, vis: Visibility) -> Any:
     if isinstance(value, dict):
         return {k: redact_value(v, vis) for k, v in value.items()}
     return value
+
+
+def withheld_across(results: Sequence[GradingResult], audience: str | None) -> int:
+    """How many distinct items ``audience`` does not see across results of one force (its years
+    mostly hold the same items: adding each result's count would say 48 where 24 are withheld).
+    A result filtered before it was saved adds its recorded number, the largest of them."""
+    before = max((r.meta.withheld for r in results), default=0)
+    if audience is None:
+        return before
+    return len(set().union(*(Visibility.of(r, audience).withheld for r in results))) + before
 
 
 def banner(marking: str, audience: str | None, withheld: int) -> str:

@@ -345,18 +345,6 @@ def _for_audience(results: list[tuple[str, GradingResult]], audience: Audience |
     return [(name, redact_result(r, audience.value)) for name, r in results]
 
 
-def _withheld_across(results: list[GradingResult], audience: Audience | None) -> int:
-    """How many distinct items ``audience`` does not see across ``results`` (one force's years
-    mostly hold the same items: adding each result's count would say 48 where 24 are withheld).
-    A result filtered before it was saved counts its recorded number too, as the largest."""
-    if audience is None:
-        return max((r.meta.withheld for r in results), default=0)
-    from grader.audience import Visibility
-
-    ids = set().union(*(Visibility.of(r, audience.value).withheld for r in results))
-    return len(ids) + max((r.meta.withheld for r in results), default=0)
-
-
 @app.command()
 @handles_errors
 def diff(
@@ -369,7 +357,7 @@ def diff(
     """What changed between two results of a force, per criterion, pillar and overall, and why."""
     from grader.analysis.diff import diff_results
     from grader.analysis.results import load_results
-    from grader.audience import banner
+    from grader.audience import banner, withheld_across
     from grader.render.diff import render_diff, render_diff_json
 
     loaded = load_results([old, new])
@@ -378,7 +366,7 @@ def diff(
     if fmt is OutputFormat.json:
         _write_json(render_diff_json(changes))
     else:
-        line = banner(changes.marking, changes.audience, _withheld_across([r for _, r in loaded], audience))
+        line = banner(changes.marking, changes.audience, withheld_across([r for _, r in loaded], audience.value if audience else None))
         _banner(line)
         render_diff(changes, _stdout())
         _banner(line)
